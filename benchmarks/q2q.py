@@ -1,0 +1,245 @@
+"""Retrieval benchmark on the Mawdoo3 Q2Q questions (NSURL-2019 Task 8).
+
+The protocol is the one of ``<data>/README.md``: label-1 pairs are joined into
+clusters, the first ``question1`` that touches each cluster becomes a query,
+every other distinct question is an entry. Each engine ranks the 7,714 entries
+for each of the 3,146 queries; we print P@1, MRR@10, the median time per query,
+the time to build the index and its peak memory, side by side in one run.
+
+    .venv/bin/python benchmarks/q2q.py              # everything
+    .venv/bin/python benchmarks/q2q.py --limit 500  # quick: the first 500 queries
+    .venv/bin/python benchmarks/q2q.py --engines ours,bm25
+
+The references need the project's ``bench`` extra (bm25s, numpy, scipy); an
+engine whose package is missing is skipped with a message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.arabic import normalize, stems  # noqa: E402
+from bot.matcher import Matcher  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "q2q"
+TSV_NAME = "q2q_similarity_workshop_v2.1.tsv"
+EXPECTED = {"distinct": 10_860, "queries": 3_146, "entries": 7_714}
+TOP = 10
+
+# An engine: entries → a function from a query to entry indices, best first.
+Build = Callable[[Sequence[str]], Callable[[str], list[int]]]
+
+
+@dataclass
+class Protocol:
+    entries: list[str]
+    queries: list[str]
+    relevant: list[frozenset[int]]  # per query: indices of its cluster's entries
+    distinct: int
+
+
+@dataclass
+class Result:
+    name: str
+    p_at_1: float
+    mrr: float
+    median_ms: float
+    build_s: float
+    peak_mb: float
+
+
+def load_pairs(path: Path) -> list[tuple[str, str, int]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return [
+            (row["question1"].strip(), row["question2"].strip(), int(row["label"]))
+            for row in reader
+        ]
+
+
+def build_protocol(pairs: list[tuple[str, str, int]]) -> Protocol:
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    distinct: list[str] = []
+    seen: set[str] = set()
+    for q1, q2, _label in pairs:
+        for q in (q1, q2):
+            if q not in seen:
+                seen.add(q)
+                distinct.append(q)
+    for q1, q2, label in pairs:
+        if label == 1:
+            parent[find(q1)] = find(q2)
+
+    query_of: dict[str, str] = {}  # cluster root → its query
+    for q1, q2, label in pairs:
+        if label == 1 and find(q1) not in query_of:
+            query_of[find(q1)] = q1
+    query_set = set(query_of.values())
+    entries = [q for q in distinct if q not in query_set]
+    members: dict[str, set[int]] = {}
+    for index, q in enumerate(entries):
+        members.setdefault(find(q), set()).add(index)
+    queries = list(query_of.values())
+    relevant = [frozenset(members.get(find(q), ())) for q in queries]
+    return Protocol(entries, queries, relevant, len(distinct))
+
+
+# --- engines -------------------------------------------------------------------
+
+
+def build_ours(entries: Sequence[str]) -> Callable[[str], list[int]]:
+    index = {text: i for i, text in enumerate(entries)}
+    matcher = Matcher({text: [text] for text in entries})
+
+    def search(query: str) -> list[int]:
+        return [index[c.key] for c in matcher.rank(query, limit=TOP)]
+
+    return search
+
+
+def build_wratio(entries: Sequence[str]) -> Callable[[str], list[int]]:
+    from rapidfuzz import fuzz, process, utils
+
+    choices = list(entries)
+
+    def search(query: str) -> list[int]:
+        found = process.extract(
+            query, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=TOP
+        )
+        return [i for _text, _score, i in found]
+
+    return search
+
+
+def _snowball_tokens() -> Callable[[str], list[str]]:
+    import snowballstemmer
+
+    stemmer = snowballstemmer.stemmer("arabic")
+    return lambda text: stemmer.stemWords(normalize(text).split())
+
+
+def build_bm25_snowball(entries: Sequence[str]) -> Callable[[str], list[int]]:
+    import bm25s
+    import numpy as np
+
+    analyse = _snowball_tokens()
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize([" ".join(analyse(e)) for e in entries], stopwords=None,
+                                   show_progress=False), show_progress=False)
+    vocab = retriever.vocab_dict
+
+    def search(query: str) -> list[int]:
+        ids = [vocab[t] for t in analyse(query) if t in vocab]
+        if not ids:
+            return []
+        scores = retriever.get_scores(ids)
+        top = np.argpartition(-scores, TOP)[:TOP]
+        top = top[np.argsort(-scores[top])]
+        return [int(i) for i in top if scores[i] > 0]
+
+    return search
+
+
+ENGINES: dict[str, tuple[str, Build, str | None]] = {
+    # name → (label, builder, package needed)
+    "ours": ("ours: bot.matcher.Matcher", build_ours, None),
+    "wratio": ("rapidfuzz WRatio, default_process, raw text", build_wratio, None),
+    "bm25": ("BM25 (bm25s) + Snowball Arabic on normalized text", build_bm25_snowball, "bm25s"),
+}
+
+
+def run_engine(name: str, protocol: Protocol, limit: int | None) -> Result | None:
+    label, builder, package = ENGINES[name]
+    if package is not None:
+        try:
+            __import__(package)
+        except ImportError:
+            print(f"skipped {label}: {package} is not installed "
+                  f"(pip install -e '.[bench]')", file=sys.stderr)
+            return None
+    # Peak memory on one build, timing on another: tracemalloc slows Python.
+    gc.collect()
+    tracemalloc.start()
+    builder(protocol.entries)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    gc.collect()
+    started = time.perf_counter()
+    search = builder(protocol.entries)
+    build_s = time.perf_counter() - started
+
+    queries = protocol.queries[:limit] if limit else protocol.queries
+    hits = 0
+    reciprocal = 0.0
+    times: list[float] = []
+    for query, relevant in zip(queries, protocol.relevant, strict=False):
+        started = time.perf_counter()
+        found = search(query)
+        times.append(time.perf_counter() - started)
+        for rank, entry in enumerate(found[:TOP], start=1):
+            if entry in relevant:
+                hits += rank == 1
+                reciprocal += 1.0 / rank
+                break
+    n = len(queries) or 1
+    return Result(label, hits / n, reciprocal / n, statistics.median(times) * 1000,
+                  build_s, peak / 1e6)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help=f"folder holding {TSV_NAME} (default: {DEFAULT_DATA})")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N queries")
+    parser.add_argument("--engines", default=",".join(ENGINES),
+                        help=f"comma-separated, among {','.join(ENGINES)}")
+    args = parser.parse_args(argv)
+
+    tsv = args.data / TSV_NAME if args.data.is_dir() else args.data
+    if not tsv.is_file():
+        print(f"q2q data not found: {tsv} (pass --data PATH)", file=sys.stderr)
+        return 2
+    protocol = build_protocol(load_pairs(tsv))
+    counts = {"distinct": protocol.distinct, "queries": len(protocol.queries),
+              "entries": len(protocol.entries)}
+    print("protocol: " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+          + ("  (as expected)" if counts == EXPECTED else f"  MISMATCH, expected {EXPECTED}"))
+    if args.limit:
+        print(f"limited to the first {args.limit} queries")
+
+    names = [n.strip() for n in args.engines.split(",") if n.strip()]
+    unknown = [n for n in names if n not in ENGINES]
+    if unknown:
+        parser.error(f"unknown engine(s): {', '.join(unknown)}")
+    results = [r for n in names if (r := run_engine(n, protocol, args.limit)) is not None]
+
+    print(f"\n| engine | P@1 | MRR@10 | ms/query (median) | build s | peak MB |")
+    print("|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r.name} | {r.p_at_1:.1%} | {r.mrr:.3f} | {r.median_ms:.3f} | "
+              f"{r.build_s:.2f} | {r.peak_mb:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Settings from the environment, in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_KB_PATH = PROJECT_ROOT / "knowledge" / "faq_ar.yaml"
+DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "questions.sqlite3"
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    try:
+        return float(raw) if raw else default
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision thresholds on the 0-100 score scale (chosen by a sweep, see README)."""
+
+    answer: float = 60.0  # the best entry must reach this to be answered
+    margin: float = 8.0  # ...and lead the runner-up by this much, else clarify
+    clarify: float = 45.0  # candidates at or above this are offered as "did you mean"
+    related: float = 30.0  # an entry this close is offered beside a no_match
+    coverage: float = 0.5  # share of the question's telling words an entry must match
+
+
+@dataclass(frozen=True)
+class Settings:
+    kb_path: Path = DEFAULT_KB_PATH
+    db_path: Path = DEFAULT_DB_PATH
+    telegram_token: str = ""
+    telegram_api_url: str = DEFAULT_API_URL
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    port: int = 8443
+    rate_limit_messages: int = 8  # per user...
+    rate_limit_window: float = 30.0  # ...in this many seconds
+    reload_interval: float = 2.0  # seconds between checks of the knowledge base file
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        defaults = Thresholds()
+        return cls(
+            kb_path=Path(env.get("FAQ_PATH") or DEFAULT_KB_PATH),
+            db_path=Path(env.get("FAQ_DB") or DEFAULT_DB_PATH),
+            telegram_token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
+            telegram_api_url=env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL,
+            webhook_url=env.get("TELEGRAM_WEBHOOK_URL", "").strip(),
+            webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
+            port=int(_float(env, "PORT", 8443)),
+            rate_limit_messages=int(_float(env, "RATE_LIMIT_MESSAGES", 8)),
+            rate_limit_window=_float(env, "RATE_LIMIT_WINDOW", 30.0),
+            reload_interval=_float(env, "FAQ_RELOAD_INTERVAL", 2.0),
+            thresholds=Thresholds(
+                answer=_float(env, "MATCH_ANSWER_THRESHOLD", defaults.answer),
+                margin=_float(env, "MATCH_MARGIN", defaults.margin),
+                clarify=_float(env, "MATCH_CLARIFY_THRESHOLD", defaults.clarify),
+                related=_float(env, "MATCH_RELATED_THRESHOLD", defaults.related),
+                coverage=_float(env, "MATCH_MIN_COVERAGE", defaults.coverage),
+            ),
+        )

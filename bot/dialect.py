@@ -1,0 +1,230 @@
+"""Darija, Arabizi and French → canonical standard-Arabic words, driven by data.
+
+The lexicon (bot/lexicon.yaml, extended by the knowledge base's `synonyms`) maps
+words and phrases in any register to the standard-Arabic words the knowledge
+base uses. Latin-script words not in the lexicon are transliterated from
+Arabizi. The result is plain Arabic text for the matcher, which normalizes and
+stems it; the same function is applied to the knowledge base's own questions
+so that both sides meet in one vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from bot.arabic import normalize
+
+LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
+
+# French elisions (l'entraide, d'alphabétisation, qu'est-ce) split off their article.
+_ELISION = re.compile(r"\b(?:l|d|c|j|qu|n|s|m|t)['\u2019`]", re.IGNORECASE)
+_LATIN_WORD = re.compile(r"^[a-z0-9]+$")
+_HAS_LATIN_LETTER = re.compile(r"[a-z]")
+
+# Arabizi: multi-letter spellings first, then single letters. Short vowels a/e/o
+# inside a word are usually not written in Arabic, so they are dropped there.
+_ARABIZI_DIGRAPHS = (
+    ("ch", "\u0634"),
+    ("sh", "\u0634"),
+    ("kh", "\u062e"),
+    ("gh", "\u063a"),
+    ("th", "\u062b"),
+    ("dh", "\u0630"),
+    ("ou", "\u0648"),
+    ("oo", "\u0648"),
+    ("ee", "\u064a"),
+    ("aa", "\u0627"),
+    ("3'", "\u063a"),
+)
+_ARABIZI_LETTERS = {
+    "2": "\u0627",
+    "3": "\u0639",
+    "4": "\u0630",
+    "5": "\u062e",
+    "6": "\u0637",
+    "7": "\u062d",
+    "8": "\u0647",
+    "9": "\u0642",
+    "b": "\u0628",
+    "c": "\u0643",
+    "d": "\u062f",
+    "f": "\u0641",
+    "g": "\u0643",
+    "h": "\u0647",
+    "j": "\u062c",
+    "k": "\u0643",
+    "l": "\u0644",
+    "m": "\u0645",
+    "n": "\u0646",
+    "p": "\u0628",
+    "q": "\u0642",
+    "r": "\u0631",
+    "s": "\u0633",
+    "t": "\u062a",
+    "v": "\u0641",
+    "w": "\u0648",
+    "x": "\u0643\u0633",
+    "y": "\u064a",
+    "z": "\u0632",
+    "i": "\u064a",
+    "u": "\u0648",
+}
+_SHORT_VOWELS = frozenset("aeo")
+
+# Darija present-tense prefix كي (كيراقب = يراقب) and negation ما...ش (ماكيقراش).
+_DARIJA_PRESENT = "\u0643\u064a"
+_DARIJA_NOT_VERBS = frozenset(
+    normalize(w) for w in ("كيف", "كيفاش", "كيفية", "كيفيه", "كيفما", "كيان", "كيس", "كيلو")
+)
+
+
+def strip_accents(text: str) -> str:
+    """alphabétisation → alphabetisation (Latin only; Arabic marks are the normalizer's)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not (unicodedata.combining(ch) and ord(ch) < 0x0370))
+
+
+def transliterate_arabizi(word: str) -> str:
+    """Latin-script Darija (ta3awon, lwatani, chno) → an Arabic skeleton (تعون, لوطني, شن)."""
+    word = word.lower()
+    out: list[str] = []
+    i = 0
+    while i < len(word):
+        pair = word[i : i + 2]
+        mapped = next((ar for latin, ar in _ARABIZI_DIGRAPHS if pair == latin), None)
+        if mapped:
+            out.append(mapped)
+            i += 2
+            continue
+        ch = word[i]
+        if ch in _SHORT_VOWELS:
+            # a word-initial vowel is written with alef; a final a/e often with alef too
+            if i == 0 or (ch == "a" and i == len(word) - 1):
+                out.append("\u0627")
+        elif ch in _ARABIZI_LETTERS:
+            if not (out and out[-1] == _ARABIZI_LETTERS[ch] and ch not in "3792"):
+                out.append(_ARABIZI_LETTERS[ch])  # doubled consonants are written once
+        i += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    words: Mapping[str, str]  # one normalized word -> its canonical replacement ("" drops it)
+    phrases: tuple[tuple[tuple[str, ...], str], ...]  # multi-word variants, longest first
+
+    @classmethod
+    def from_mapping(cls, canonical_to_variants: Mapping[str, object]) -> Lexicon:
+        words: dict[str, str] = {}
+        phrases: dict[tuple[str, ...], str] = {}
+        for canonical, variants in canonical_to_variants.items():
+            target = "" if canonical in ("", "_drop") else str(canonical)
+            items = variants if isinstance(variants, list | tuple) else [variants]
+            for variant in items:
+                key = tuple(_prepare(str(variant)).split())
+                if not key:
+                    continue
+                if len(key) == 1:
+                    words[key[0]] = target
+                else:
+                    phrases[key] = target
+        ordered = tuple(sorted(phrases.items(), key=lambda kv: -len(kv[0])))
+        return cls(words=words, phrases=ordered)
+
+    def merged(self, extra: Mapping[str, object]) -> Lexicon:
+        other = Lexicon.from_mapping(extra)
+        phrases = dict(self.phrases)
+        phrases.update(other.phrases)
+        return Lexicon(
+            words={**self.words, **other.words},
+            phrases=tuple(sorted(phrases.items(), key=lambda kv: -len(kv[0]))),
+        )
+
+
+def _prepare(text: str) -> str:
+    """Lower-case, accents off, elisions split, then the shared Arabic normalizer."""
+    text = strip_accents(text.lower())
+    text = _ELISION.sub(lambda m: m.group(0)[:-1] + " ", text)
+    return normalize(text.replace("-", " "))
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    with LEXICON_PATH.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    merged: dict[str, list[str]] = {}
+    for section in data.values():  # sections (darija, arabizi, french, ...) are for humans
+        for canonical, variants in (section or {}).items():
+            merged.setdefault(str(canonical), []).extend(
+                variants if isinstance(variants, list) else [variants]
+            )
+    return Lexicon.from_mapping(merged)
+
+
+def _darija_verb(word: str, previous: str | None) -> str:
+    """كيراقب → يراقب; ماكيقراش / ما كيقراش → يقرا (the negation is a function word)."""
+    negated = False
+    if (
+        word.startswith("\u0645\u0627" + _DARIJA_PRESENT)
+        and word.endswith("\u0634")
+        and len(word) >= 6
+    ):
+        word, negated = word[2:-1], True
+    if word.startswith(_DARIJA_PRESENT) and len(word) >= 5 and word not in _DARIJA_NOT_VERBS:
+        if not negated and previous == "\u0645\u0627" and word.endswith("\u0634"):
+            word = word[:-1]
+        return word[1:]
+    return word
+
+
+class Canonicalizer:
+    """Callable text → canonical Arabic text, for queries and knowledge-base questions alike."""
+
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or default_lexicon()
+
+    def __call__(self, text: str) -> str:
+        words = _prepare(text).split()
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            phrase = self._phrase_at(words, i)
+            if phrase is not None:
+                length, replacement = phrase
+                if replacement:
+                    out.append(replacement)
+                i += length
+                continue
+            word = words[i]
+            if word in self.lexicon.words:
+                replacement = self.lexicon.words[word]
+            elif _HAS_LATIN_LETTER.search(word) and _LATIN_WORD.match(word):
+                replacement = transliterate_arabizi(word)
+            else:
+                replacement = _darija_verb(word, words[i - 1] if i else None)
+                replacement = self.lexicon.words.get(replacement, replacement)
+            if replacement:
+                out.append(replacement)
+            i += 1
+        return " ".join(out)
+
+    def _phrase_at(self, words: list[str], i: int) -> tuple[int, str] | None:
+        for key, replacement in self.lexicon.phrases:
+            if tuple(words[i : i + len(key)]) == key:
+                return len(key), replacement
+        return None
+
+
+def canonicalizer_for(synonyms: Mapping[str, object] | None = None) -> Canonicalizer:
+    """The default lexicon, extended by a knowledge base's own `synonyms` section."""
+    lexicon = default_lexicon()
+    if synonyms:
+        lexicon = lexicon.merged(synonyms)
+    return Canonicalizer(lexicon)

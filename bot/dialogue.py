@@ -1,0 +1,277 @@
+"""Decisions and replies: answered / clarify / no_match / smalltalk, with no transport in it.
+
+Every adapter (console, Telegram, `ask`, `eval`) turns its input into text or a
+button payload, calls a Dialogue, and renders the Reply it gets back.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+from bot.arabic import normalize
+from bot.config import Settings, Thresholds
+from bot.dialect import Canonicalizer, canonicalizer_for
+from bot.knowledge import Entry, KnowledgeBase, KnowledgeBaseError, load
+from bot.matcher import Candidate, Matcher
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 600  # longer than any real question; beyond it we ask for a shorter one
+MAX_CHOICES = 3  # "did you mean" offers at most this many questions
+SMALLTALK_FUZZ = 88.0  # "salaam", "shokran": small talk survives a typo, but only whole-message
+
+# Button payloads: ASCII, short, well under Telegram's 64-byte callback_data limit.
+ENTRY, CATEGORY, TOPICS, NONE = "e", "c", "t", "n"
+
+
+@dataclass(frozen=True)
+class Button:
+    payload: str  # "e:<entry_id>", "c:<category_id>", "t:", "n:"
+    label: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    entry_id: str
+    question: str
+    answer: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: str  # answered | clarify | no_match | smalltalk | info
+    text: str
+    buttons: tuple[Button, ...] = ()
+    entry_id: str | None = None
+    score: float = 0.0
+    suggestions: tuple[Suggestion, ...] = ()
+
+
+class Brain:
+    """One loaded knowledge base with everything derived from it: built once per file version."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.canonicalize: Canonicalizer = canonicalizer_for(kb.synonyms)
+        self.matcher = Matcher(
+            {entry.id: entry.texts for entry in kb.entries}, preprocess=self.canonicalize
+        )
+        self.smalltalk_patterns: dict[str, str] = {}  # normalized pattern -> intent id
+        for intent in kb.smalltalk:
+            for pattern in intent.patterns:
+                self.smalltalk_patterns.setdefault(_smalltalk_key(pattern), intent.id)
+        self.smalltalk_replies = {intent.id: intent.replies for intent in kb.smalltalk}
+
+    def smalltalk_intent(self, text: str) -> str | None:
+        key = _smalltalk_key(text)
+        if not key:
+            return None
+        if key in self.smalltalk_patterns:
+            return self.smalltalk_patterns[key]
+        if len(key) < 4:
+            return None
+        best = max(
+            self.smalltalk_patterns,
+            key=lambda pattern: fuzz.ratio(key, pattern),
+            default=None,
+        )
+        if best is not None and fuzz.ratio(key, best) >= SMALLTALK_FUZZ:
+            return self.smalltalk_patterns[best]
+        return None
+
+
+def _smalltalk_key(text: str) -> str:
+    return normalize(text)
+
+
+class KnowledgeSource:
+    """The current Brain for a file; reloads when the file changes, keeps the last good one."""
+
+    def __init__(self, path: Path, *, reload_interval: float = 2.0) -> None:
+        self.path = Path(path)
+        self.reload_interval = reload_interval
+        self._stamp = self._file_stamp()
+        self.brain = Brain(load(self.path))  # a bad file at start is the caller's to report
+        self._checked_at = time.monotonic()
+        self.last_error: str | None = None
+
+    def _file_stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size)
+
+    def current(self) -> Brain:
+        now = time.monotonic()
+        if now - self._checked_at < self.reload_interval:
+            return self.brain
+        self._checked_at = now
+        stamp = self._file_stamp()
+        if stamp is None or stamp == self._stamp:
+            return self.brain
+        self._stamp = stamp
+        try:
+            self.brain = Brain(load(self.path))
+        except KnowledgeBaseError as exc:
+            self.last_error = str(exc)
+            log.warning("knowledge base not reloaded, keeping the last good one:\n%s", exc)
+        else:
+            self.last_error = None
+            log.info("knowledge base reloaded: %s", self.brain.kb.summary())
+        return self.brain
+
+
+class Dialogue:
+    """The conversation: free text and button payloads in, Replies out. Never raises on input."""
+
+    def __init__(
+        self,
+        source: KnowledgeSource | KnowledgeBase,
+        *,
+        thresholds: Thresholds | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if isinstance(source, KnowledgeBase):
+            self._fixed: Brain | None = Brain(source)
+            self._source: KnowledgeSource | None = None
+        else:
+            self._fixed, self._source = None, source
+        self.thresholds = thresholds or Thresholds()
+        self._rng = rng or random.Random()
+
+    @classmethod
+    def from_path(cls, path: Path | str, *, settings: Settings | None = None) -> Dialogue:
+        """Load the file (KnowledgeBaseError if it is bad) and follow its later edits."""
+        settings = settings or Settings()
+        source = KnowledgeSource(Path(path), reload_interval=settings.reload_interval)
+        return cls(source, thresholds=settings.thresholds)
+
+    @property
+    def brain(self) -> Brain:
+        if self._fixed is not None:
+            return self._fixed
+        assert self._source is not None
+        return self._source.current()
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self.brain.kb
+
+    def text(self, key: str) -> str:
+        return self.kb.texts.get(key, "")
+
+    # --- free text ------------------------------------------------------
+
+    def reply(self, text: str) -> Reply:
+        """The reply to a user's message."""
+        brain = self.brain
+        text = text if isinstance(text, str) else ""
+        if len(text) > MAX_QUESTION_CHARS:
+            return Reply("no_match", self.text("too_long"))
+        intent = brain.smalltalk_intent(text)
+        if intent is not None:
+            replies = brain.smalltalk_replies[intent]
+            return Reply("smalltalk", self._rng.choice(replies), score=100.0)
+        candidates = brain.matcher.rank(text, limit=MAX_CHOICES + 2)
+        return self._decide(brain, candidates)
+
+    def _decide(self, brain: Brain, candidates: list[Candidate]) -> Reply:
+        t = self.thresholds
+        usable = [c for c in candidates if c.coverage >= t.coverage]
+        if usable:
+            top = usable[0]
+            runner_up = usable[1].score if len(usable) > 1 else 0.0
+            if top.score >= t.answer and top.score - runner_up >= t.margin:
+                entry = brain.kb.entry(top.key)
+                if entry is not None:
+                    return self._answer(entry, score=top.score)
+            close = [
+                c
+                for c in usable[:MAX_CHOICES]
+                if c.score >= t.clarify and top.score - c.score < t.margin
+            ]
+            if close:
+                return self._clarify(brain, close)
+        related = [c for c in candidates[:MAX_CHOICES] if c.score >= t.related]
+        return self._no_match(brain, related)
+
+    # --- replies --------------------------------------------------------
+
+    def _answer(self, entry: Entry, *, score: float) -> Reply:
+        kb = self.kb
+        source = kb.meta.get("source", "")
+        if entry.source:
+            source = f"{source} ({entry.source})" if source else entry.source
+        text = entry.answer.strip()
+        if source:
+            text = f"{text}\n\n{self.text('source_label')}: {source}"
+        buttons = tuple(
+            Button(f"{ENTRY}:{target.id}", target.question)
+            for target in (kb.entry(i) for i in entry.follow_up)
+            if target is not None
+        )
+        return Reply("answered", text, buttons, entry.id, round(score, 2))
+
+    def _suggestions(self, brain: Brain, candidates: list[Candidate]) -> tuple[Suggestion, ...]:
+        found = []
+        for c in candidates:
+            entry = brain.kb.entry(c.key)
+            if entry is not None:
+                found.append(Suggestion(entry.id, entry.question, entry.answer, c.score))
+        return tuple(found)
+
+    def _clarify(self, brain: Brain, candidates: list[Candidate]) -> Reply:
+        suggestions = self._suggestions(brain, candidates)
+        buttons = tuple(Button(f"{ENTRY}:{s.entry_id}", s.question) for s in suggestions)
+        buttons += (Button(f"{NONE}:", self.text("none_of_these")),)
+        return Reply(
+            "clarify", self.text("clarify"), buttons, None, candidates[0].score, suggestions
+        )
+
+    def _no_match(self, brain: Brain, related: list[Candidate]) -> Reply:
+        suggestions = self._suggestions(brain, related)
+        text = self.text("fallback")
+        if suggestions:
+            text = f"{text}\n\n{self.text('related')}"
+        buttons = tuple(Button(f"{ENTRY}:{s.entry_id}", s.question) for s in suggestions)
+        score = related[0].score if related else 0.0
+        return Reply("no_match", text, buttons, None, score, suggestions)
+
+    # --- buttons and commands ------------------------------------------
+
+    def press(self, payload: str) -> Reply:
+        """The reply to a pressed button (its payload); a stale or forged one gets a polite note."""
+        kind, _, target = (payload if isinstance(payload, str) else "").partition(":")
+        kb = self.kb
+        if kind == ENTRY and (entry := kb.entry(target)) is not None:
+            return self._answer(entry, score=100.0)
+        if kind == CATEGORY and target in kb.categories:
+            buttons = tuple(Button(f"{ENTRY}:{e.id}", e.question) for e in kb.in_category(target))
+            return Reply("info", kb.categories[target], buttons)
+        if kind == TOPICS:
+            return self.topics()
+        if kind == NONE:
+            return Reply("no_match", self.text("none_of_these_reply"))
+        return Reply("info", self.text("unknown_button"), self._topic_buttons())
+
+    def _topic_buttons(self) -> tuple[Button, ...]:
+        return tuple(
+            Button(f"{CATEGORY}:{cat}", title) for cat, title in self.kb.categories.items()
+        )
+
+    def welcome(self) -> Reply:
+        return Reply("info", self.text("welcome"), self._topic_buttons())
+
+    def help(self) -> Reply:
+        return Reply("info", self.text("help"))
+
+    def topics(self) -> Reply:
+        return Reply("info", self.text("topics"), self._topic_buttons())

@@ -1,0 +1,49 @@
+"""What every handler needs, kept in `application.bot_data` under one key."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from telegram.ext import ContextTypes
+
+from bot.handlers.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from bot.dialogue import Dialogue, Reply
+    from bot.store import QuestionLog
+
+logger = logging.getLogger(__name__)
+
+KEY = "services"
+CHANNEL = "telegram"
+
+
+@dataclass
+class Services:
+    dialogue: Dialogue
+    log: QuestionLog
+    limiter: RateLimiter
+
+    def text(self, key: str, fallback: str = "…") -> str:
+        """A KB text; never empty, since Telegram rejects an empty message."""
+        return self.dialogue.text(key) or fallback
+
+    def record_question(self, text: str, reply: Reply) -> int | None:
+        """Keep the question for staff; a failing log must not cost the user the answer."""
+        try:
+            return self.log.record_question(channel=CHANNEL, text=text, reply=reply)
+        except Exception:
+            logger.exception("could not record a question in the log")
+            return None
+
+    def record_feedback(self, entry_id: str | None, helpful: bool, question_id: int | None) -> None:
+        try:
+            self.log.record_feedback(entry_id=entry_id, helpful=helpful, question_id=question_id)
+        except Exception:
+            logger.exception("could not record feedback in the log")
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.application.bot_data[KEY]
