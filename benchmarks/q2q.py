@@ -86,13 +86,14 @@ def build_protocol(pairs: list[tuple[str, str, int]]) -> Protocol:
             if q not in seen:
                 seen.add(q)
                 distinct.append(q)
-    for q1, q2, label in pairs:
-        if label == 1:
-            parent[find(q1)] = find(q2)
+    # A pair of a question with itself joins nothing: it makes no cluster.
+    linked = [(q1, q2) for q1, q2, label in pairs if label == 1 and q1 != q2]
+    for q1, q2 in linked:
+        parent[find(q1)] = find(q2)
 
     query_of: dict[str, str] = {}  # cluster root → its query
-    for q1, q2, label in pairs:
-        if label == 1 and find(q1) not in query_of:
+    for q1, _q2 in linked:
+        if find(q1) not in query_of:
             query_of[find(q1)] = q1
     query_set = set(query_of.values())
     entries = [q for q in distinct if q not in query_set]

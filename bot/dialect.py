@@ -78,6 +78,8 @@ _ARABIZI_LETTERS = {
 }
 _SHORT_VOWELS = frozenset("aeo")
 
+_ARTICLE = "\u0627\u0644"
+
 # Darija present-tense prefix كي (كيراقب = يراقب) and negation ما...ش (ماكيقراش).
 _DARIJA_PRESENT = "\u0643\u064a"
 _DARIJA_NOT_VERBS = frozenset(
@@ -205,6 +207,8 @@ class Canonicalizer:
             word = words[i]
             if word in self.lexicon.words:
                 replacement = self.lexicon.words[word]
+            elif word.startswith(_ARTICLE) and word[2:] in self.lexicon.words:
+                replacement = self.lexicon.words[word[2:]]  # الخزانة finds خزانة
             elif _HAS_LATIN_LETTER.search(word) and _LATIN_WORD.match(word):
                 replacement = transliterate_arabizi(word)
             else:

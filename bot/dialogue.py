@@ -68,6 +68,21 @@ class Brain:
             for pattern in intent.patterns:
                 self.smalltalk_patterns.setdefault(_smalltalk_key(pattern), intent.id)
         self.smalltalk_replies = {intent.id: intent.replies for intent in kb.smalltalk}
+        # longest first, so "السلام عليكم" is stripped whole before "السلام"
+        self._courtesies = sorted(self.smalltalk_patterns, key=len, reverse=True)
+
+    def without_courtesies(self, text: str) -> str:
+        """ "السلام عليكم، متى …؟ شكرا" → "متى …": greetings around a question are not the question."""
+        key = _smalltalk_key(text)
+        changed = True
+        while changed and key:
+            changed = False
+            for pattern in self._courtesies:
+                if key.startswith(pattern + " "):
+                    key, changed = key[len(pattern) + 1 :], True
+                elif key.endswith(" " + pattern):
+                    key, changed = key[: -len(pattern) - 1], True
+        return key
 
     def smalltalk_intent(self, text: str) -> str | None:
         key = _smalltalk_key(text)
@@ -180,7 +195,7 @@ class Dialogue:
         if intent is not None:
             replies = brain.smalltalk_replies[intent]
             return Reply("smalltalk", self._rng.choice(replies), score=100.0)
-        candidates = brain.matcher.rank(text, limit=MAX_CHOICES + 2)
+        candidates = brain.matcher.rank(brain.without_courtesies(text), limit=MAX_CHOICES + 2)
         return self._decide(brain, candidates)
 
     def _decide(self, brain: Brain, candidates: list[Candidate]) -> Reply:

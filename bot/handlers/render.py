@@ -60,7 +60,7 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
         window = rest[: _prefix_fitting(rest, limit)]
         cut = 0
         for pattern in (_SENTENCE_END, _SPACE):
-            ends = [m.end() for m in pattern.finditer(window) if m.end() < len(window) + 1]
+            ends = [m.end() for m in pattern.finditer(window)]
             # A boundary in the first quarter would leave a tiny chunk: try the next rule.
             if ends and ends[-1] > limit // 4:
                 cut = ends[-1]

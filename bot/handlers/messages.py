@@ -1,0 +1,36 @@
+"""Free-text questions, and everything that is not text."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.handlers.render import send_reply
+from bot.handlers.services import services
+
+
+def strip_mention(text: str, username: str | None) -> str:
+    """Remove "@our_bot" from a group message so it does not disturb matching."""
+    if not username:
+        return text.strip()
+    return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
+
+
+async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a typed question (or small talk); unanswered ones stay in the log for staff."""
+    message = update.effective_message
+    svc = services(context)
+    text = strip_mention(message.text or "", context.bot.username)
+    if not text:  # only "@our_bot" in a group: show how to ask
+        await send_reply(message.reply_text, svc.dialogue.help(), svc)
+        return
+    reply = svc.dialogue.reply(text)
+    question_id = svc.record_question(text, reply)
+    await send_reply(message.reply_text, reply, svc, question_id=question_id)
+
+
+async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say politely that the bot reads only text (photos, voice, stickers, files, places)."""
+    await update.effective_message.reply_text(services(context).text("non_text"))

@@ -1,0 +1,286 @@
+"""The Telegram adapter: builds the python-telegram-bot Application and runs it.
+
+`python -m bot telegram` (long polling) or `python -m bot telegram --webhook`.
+The callbacks live in `bot.handlers`; this module wires them to the dialogue
+core, the question log and the Bot API, and keeps the token out of the logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import sys
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    Defaults,
+)
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.handlers import COMMANDS, Services, register_handlers
+from bot.handlers.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from bot.dialogue import Dialogue
+    from bot.store import QuestionLog
+
+logger = logging.getLogger(__name__)
+
+# "123456789:AAE…": the bot id, a colon, then the secret (35 characters from BotFather).
+TOKEN_PATTERN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$")
+# Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in a webhook secret token.
+SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]  # edits, channels, polls: not ours
+MAX_CONCURRENT_UPDATES = 256
+FLOOD_RETRIES = 3  # a 429 is waited out (retry_after) this many times before giving up
+BOOTSTRAP_RETRIES = 3  # getMe / setWebhook / deleteWebhook at start-up, one second apart
+LISTEN_ENV = "TELEGRAM_WEBHOOK_LISTEN"  # webhook listen address; 0.0.0.0 unless set
+REDACTED = "<TOKEN>"
+
+
+# --- start-up checks --------------------------------------------------------
+
+
+def token_problem(token: str) -> str | None:
+    """One line saying what is wrong with the token, or None. Never repeats the token."""
+    if not token:
+        return (
+            "error: TELEGRAM_BOT_TOKEN is not set; create a bot with @BotFather and export "
+            "its token, e.g. TELEGRAM_BOT_TOKEN=123456789:AAE..."
+        )
+    if not TOKEN_PATTERN.fullmatch(token):
+        return (
+            "error: TELEGRAM_BOT_TOKEN is malformed; expected digits, a colon and the secret "
+            "from @BotFather (like 123456789:AAE...)"
+        )
+    return None
+
+
+def webhook_problem(settings: Settings) -> str | None:
+    """One line saying what webhook mode is missing, or None."""
+    url = urlsplit(settings.webhook_url)
+    if not settings.webhook_url or url.scheme not in ("https", "http") or not url.netloc:
+        return "error: --webhook needs TELEGRAM_WEBHOOK_URL, the public https:// URL of the bot"
+    if not SECRET_PATTERN.fullmatch(settings.webhook_secret):
+        return (
+            "error: --webhook needs TELEGRAM_WEBHOOK_SECRET: 1 to 256 characters among "
+            "A-Z, a-z, 0-9, _ and -"
+        )
+    if not 0 < settings.port < 65536:
+        return "error: PORT must be between 1 and 65535"
+    return None
+
+
+# --- logging: the token never reaches a log line -----------------------------
+
+
+class RedactFilter(logging.Filter):
+    """Replaces secrets in a record's message and traceback before any handler formats it."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def _redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is logging's to report, not ours
+            return True
+        record.msg, record.args = self._redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._redact(record.stack_info)
+        return True
+
+
+def configure_logging(*secrets: str) -> None:
+    """INFO to stderr unless the CLI set logging up; secrets redacted in every handler."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    # httpx logs every request URL at INFO, and the URL holds the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    redact = RedactFilter(list(secrets))
+    for handler in root.handlers:
+        handler.addFilter(redact)
+
+
+# --- concurrency: chats in parallel, each chat in order ----------------------
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Processes updates of different chats concurrently and those of one chat in order.
+
+    Two quick messages from one user get their answers in the order asked;
+    a slow send to one chat never holds up another.
+    """
+
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        key = chat.id
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:  # forget idle chats: memory stays bounded
+                del self._waiting[key], self._locks[key]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free."""
+
+
+# --- the application ---------------------------------------------------------
+
+
+def file_url(api_url: str) -> str:
+    """The file download URL that goes with an API URL (…/bot → …/file/bot)."""
+    if api_url.endswith("/bot"):
+        return api_url[: -len("bot")] + "file/bot"
+    return api_url.rstrip("/") + "/file/bot"
+
+
+async def set_commands(application: Application) -> None:
+    """Publish the command menu with Arabic descriptions (setMyCommands)."""
+    commands = [BotCommand(name, description) for name, description in COMMANDS.items()]
+    try:
+        await application.bot.set_my_commands(commands)
+    except TelegramError as exc:  # the menu is a nicety: the bot works without it
+        logger.warning("command menu not set: %s", exc)
+
+
+def build_application(
+    settings: Settings,
+    dialogue: Dialogue,
+    log: QuestionLog,
+    *,
+    request: BaseRequest | None = None,
+) -> Application:
+    """The Application with every handler registered; `request` replaces HTTP in tests."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(file_url(settings.telegram_api_url))
+        .concurrent_updates(PerChatUpdateProcessor())
+        # Waits out a 429's retry_after and keeps under Telegram's 30 messages a second.
+        .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+        .defaults(
+            Defaults(
+                # A quoted message that was deleted must not make the answer fail.
+                allow_sending_without_reply=True,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .post_init(set_commands)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    limiter = RateLimiter(settings.rate_limit_messages, settings.rate_limit_window)
+    register_handlers(application, Services(dialogue=dialogue, log=log, limiter=limiter))
+    return application
+
+
+def run(settings: Settings, *, webhook: bool = False) -> int:
+    """Run the bot until a stop signal; 0 on a clean stop, 2 on bad configuration."""
+    problem = token_problem(settings.telegram_token) or (
+        webhook_problem(settings) if webhook else None
+    )
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    configure_logging(settings.telegram_token, settings.webhook_secret)
+
+    from bot.dialogue import Dialogue  # the core loads only when the bot really starts
+    from bot.knowledge import KnowledgeBaseError
+    from bot.store import QuestionLog
+
+    try:
+        dialogue = Dialogue.from_path(settings.kb_path, settings=settings)
+    except KnowledgeBaseError as exc:
+        print(f"error: the knowledge base cannot be loaded: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot read the knowledge base {settings.kb_path}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        log = QuestionLog(settings.db_path)
+    except Exception as exc:
+        print(f"error: cannot open the question log {settings.db_path}: {exc}", file=sys.stderr)
+        return 2
+    application = build_application(settings, dialogue, log)
+    api = _public_api_url(settings.telegram_api_url)
+    try:
+        if webhook:
+            logger.info("starting the webhook on port %d for %s", settings.port, api)
+            application.run_webhook(
+                listen=os.environ.get(LISTEN_ENV, "0.0.0.0"),
+                port=settings.port,
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
+            )
+        else:
+            logger.info("starting long polling against %s", api)
+            application.run_polling(
+                allowed_updates=ALLOWED_UPDATES, bootstrap_retries=BOOTSTRAP_RETRIES
+            )
+    except InvalidToken:
+        print("error: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather",
+              file=sys.stderr)
+        return 2
+    except TelegramError as exc:
+        message = str(exc).replace(settings.telegram_token, REDACTED)
+        print(f"error: the Telegram Bot API at {api} failed at start-up: {message}",
+              file=sys.stderr)
+        return 1
+    except OSError as exc:  # the webhook port is taken, or not ours to bind
+        print(f"error: cannot listen on port {settings.port}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        log.close()
+    return 0
+
+
+def _public_api_url(api_url: str) -> str:
+    """The API URL as logged: scheme and host only, so nothing secret can ride along."""
+    parts = urlsplit(api_url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else "(the configured API URL)"

@@ -1,0 +1,49 @@
+"""Darija, Arabizi and French reach the same canonical Arabic words."""
+
+from __future__ import annotations
+
+from bot.dialect import Canonicalizer, canonicalizer_for, transliterate_arabizi
+
+
+def test_darija_question_words() -> None:
+    canon = Canonicalizer()
+    assert canon("شنو هو التعاون الوطني") == "ما هو التعاون الوطني"
+    assert canon("واش كاين محو الأمية").startswith("هل يوجد")
+    assert canon("شحال من جماعة").split()[0] == "كم"
+
+
+def test_darija_filler_words_are_dropped() -> None:
+    assert "ديال" not in Canonicalizer()("الخدمات ديال التعاون الوطني")
+
+
+def test_darija_present_tense_and_negation() -> None:
+    canon = Canonicalizer()
+    assert canon("كيراقب") == "يراقب"
+    assert canon("ولدي ماكيقراش").split()[-1] == canon("ولدي ما كيقراش").split()[-1] == "يدرس"
+
+
+def test_arabizi_lexicon_and_transliteration() -> None:
+    canon = Canonicalizer()
+    assert canon("chno howa ta3awon lwatani") == "ما هو التعاون الوطني"
+    assert transliterate_arabizi("ta3awon") == "تعون"
+    assert transliterate_arabizi("7ayat") == "حيت"
+    assert transliterate_arabizi("khadija") == "خديجا"
+
+
+def test_french_phrases_accents_and_elisions() -> None:
+    canon = Canonicalizer()
+    assert canon("C'est quoi l'Entraide Nationale ?") == "ما هو التعاون الوطني"
+    assert canon("cours d'alphabétisation") == canon("cours d alphabetisation")
+    assert "محو الاميه" in canon("alphabétisation")
+
+
+def test_knowledge_base_synonyms_extend_the_lexicon() -> None:
+    canon = canonicalizer_for({"مكتبه": ["bibliotheque", "خزانه"]})
+    assert canon("la bibliothèque") == "مكتبه"
+    assert canon("الخزانة") == "مكتبه"
+
+
+def test_any_text_is_safe() -> None:
+    canon = Canonicalizer()
+    for text in ("", "   ", "؟؟؟", "😀" * 50, "a" * 10_000, "\u200f\u202e"):
+        assert isinstance(canon(text), str)

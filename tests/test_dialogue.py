@@ -1,0 +1,133 @@
+"""Decisions a user sees: answer, did-you-mean, honest no, small talk, buttons, reloads."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.config import Settings, Thresholds
+from bot.dialogue import MAX_QUESTION_CHARS, Dialogue
+from bot.knowledge import parse
+from tests.conftest import SMALL_KB
+
+
+def small_dialogue(**thresholds: float) -> Dialogue:
+    return Dialogue(parse(SMALL_KB), thresholds=Thresholds(**thresholds))
+
+
+def test_answer_carries_source_and_follow_up_buttons() -> None:
+    reply = small_dialogue().reply("متى تفتح المكتبة؟")
+    assert reply.status == "answered" and reply.entry_id == "opening"
+    assert "المصدر: دليل مكتبة الحي، 2020 (الدليل، الصفحة 1)" in reply.text
+    assert [b.payload for b in reply.buttons] == ["e:borrowing"]
+
+
+def test_darija_typos_and_diacritics_reach_the_same_entry() -> None:
+    dialogue = small_dialogue()
+    for question in (
+        "فوقاش كتحل المكتبة",
+        "مَتَى تَفْتَحُ المَكْتَبَةُ",
+        "متى تفتح المكتبه",
+        "متى تفتح المكتبةةة",
+    ):
+        assert dialogue.reply(question).entry_id == "opening", question
+
+
+def test_unrelated_question_is_an_honest_no() -> None:
+    reply = small_dialogue().reply("ما هو سعر الذهب اليوم؟")
+    assert reply.status == "no_match" and reply.entry_id is None
+    assert "لا أملك" in reply.text
+
+
+def test_shared_common_word_never_answers() -> None:
+    # "المكتبة" is in every entry: alone, it is not enough to pick one
+    reply = small_dialogue().reply("المكتبة الوطنية للمملكة في الرباط")
+    assert reply.status != "answered"
+
+
+def test_close_candidates_ask_did_you_mean() -> None:
+    dialogue = small_dialogue(answer=101, clarify=1, margin=100, coverage=0)
+    reply = dialogue.reply("الكتب والأطفال في المكتبة")
+    assert reply.status == "clarify"
+    assert 2 <= len(reply.suggestions) <= 3
+    assert reply.buttons[-1].payload == "n:"
+    assert [b.payload for b in reply.buttons[:-1]] == [f"e:{s.entry_id}" for s in reply.suggestions]
+
+
+def test_no_match_can_offer_related_entries() -> None:
+    dialogue = small_dialogue(answer=101, clarify=101, related=1)
+    reply = dialogue.reply("متى تفتح المكتبة")
+    assert reply.status == "no_match"
+    assert reply.suggestions and reply.buttons[0].payload == "e:opening"
+
+
+def test_smalltalk_before_matching_and_typo_tolerant() -> None:
+    dialogue = small_dialogue()
+    assert dialogue.reply("السلام عليكم").status == "smalltalk"
+    assert dialogue.reply("salaaam").status == "smalltalk"
+    # a greeting followed by a question is a question
+    assert dialogue.reply("السلام عليكم متى تفتح المكتبة").status == "answered"
+
+
+def test_buttons_browse_topics_categories_and_entries() -> None:
+    dialogue = small_dialogue()
+    topics = dialogue.topics()
+    assert [b.payload for b in topics.buttons] == ["c:library", "c:services"]
+    category = dialogue.press("c:services")
+    assert [b.payload for b in category.buttons] == ["e:borrowing", "e:children"]
+    assert dialogue.press("e:children").entry_id == "children"
+    assert dialogue.press("n:").status == "no_match"
+
+
+def test_payloads_fit_telegram_callback_data() -> None:
+    dialogue = small_dialogue()
+    replies = [dialogue.topics(), dialogue.press("c:services"), dialogue.reply("متى تفتح المكتبة")]
+    for reply in replies:
+        for button in reply.buttons:
+            assert len(button.payload.encode()) <= 64 and button.payload.isascii()
+
+
+def test_stale_or_forged_payloads_are_polite() -> None:
+    dialogue = small_dialogue()
+    for payload in ("e:gone", "c:nothing", "zzz", "", "e:" + "x" * 500):
+        reply = dialogue.press(payload)
+        assert reply.text and reply.status in ("info", "no_match")
+
+
+def test_huge_message_gets_a_polite_reply() -> None:
+    reply = small_dialogue().reply("مكتبة " * 20_000)
+    assert reply.status == "no_match" and reply.text
+    assert len("a" * MAX_QUESTION_CHARS) == MAX_QUESTION_CHARS
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_no_input_raises(text: str) -> None:
+    reply = small_dialogue().reply(text)
+    assert reply.status in ("answered", "clarify", "no_match", "smalltalk")
+    assert reply.text
+
+
+def test_edited_file_is_reloaded_and_a_broken_edit_keeps_the_last_good(tmp_path: Path) -> None:
+    path = tmp_path / "kb.yaml"
+    path.write_text(SMALL_KB, encoding="utf-8")
+    dialogue = Dialogue.from_path(path, settings=Settings(reload_interval=0))
+    assert dialogue.reply("متى تفتح المكتبة؟").status == "answered"
+
+    path.write_text(SMALL_KB.replace("من التاسعة صباحا", "من الثامنة صباحا"), encoding="utf-8")
+    _touch_later(path)
+    assert "الثامنة" in dialogue.reply("متى تفتح المكتبة؟").text
+
+    path.write_text(SMALL_KB.replace("  - id: borrowing", "  - id: [broken"), encoding="utf-8")
+    _touch_later(path)
+    reply = dialogue.reply("متى تفتح المكتبة؟")
+    assert reply.status == "answered" and "الثامنة" in reply.text  # the last good file
+
+
+def _touch_later(path: Path) -> None:
+    later = time.time() + 5
+    os.utime(path, (later, later))
