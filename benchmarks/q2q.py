@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.arabic import normalize, stems  # noqa: E402
+from bot.arabic import normalize  # noqa: E402
 from bot.matcher import Matcher  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "q2q"
@@ -145,8 +145,12 @@ def build_bm25_snowball(entries: Sequence[str]) -> Callable[[str], list[int]]:
 
     analyse = _snowball_tokens()
     retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize([" ".join(analyse(e)) for e in entries], stopwords=None,
-                                   show_progress=False), show_progress=False)
+    retriever.index(
+        bm25s.tokenize(
+            [" ".join(analyse(e)) for e in entries], stopwords=None, show_progress=False
+        ),
+        show_progress=False,
+    )
     vocab = retriever.vocab_dict
 
     def search(query: str) -> list[int]:
@@ -175,8 +179,10 @@ def run_engine(name: str, protocol: Protocol, limit: int | None) -> Result | Non
         try:
             __import__(package)
         except ImportError:
-            print(f"skipped {label}: {package} is not installed "
-                  f"(pip install -e '.[bench]')", file=sys.stderr)
+            print(
+                f"skipped {label}: {package} is not installed (pip install -e '.[bench]')",
+                file=sys.stderr,
+            )
             return None
     # Peak memory on one build, timing on another: tracemalloc slows Python.
     gc.collect()
@@ -203,17 +209,23 @@ def run_engine(name: str, protocol: Protocol, limit: int | None) -> Result | Non
                 reciprocal += 1.0 / rank
                 break
     n = len(queries) or 1
-    return Result(label, hits / n, reciprocal / n, statistics.median(times) * 1000,
-                  build_s, peak / 1e6)
+    return Result(
+        label, hits / n, reciprocal / n, statistics.median(times) * 1000, build_s, peak / 1e6
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help=f"folder holding {TSV_NAME} (default: {DEFAULT_DATA})")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help=f"folder holding {TSV_NAME} (default: {DEFAULT_DATA})",
+    )
     parser.add_argument("--limit", type=int, default=None, help="only the first N queries")
-    parser.add_argument("--engines", default=",".join(ENGINES),
-                        help=f"comma-separated, among {','.join(ENGINES)}")
+    parser.add_argument(
+        "--engines", default=",".join(ENGINES), help=f"comma-separated, among {','.join(ENGINES)}"
+    )
     args = parser.parse_args(argv)
 
     tsv = args.data / TSV_NAME if args.data.is_dir() else args.data
@@ -221,10 +233,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"q2q data not found: {tsv} (pass --data PATH)", file=sys.stderr)
         return 2
     protocol = build_protocol(load_pairs(tsv))
-    counts = {"distinct": protocol.distinct, "queries": len(protocol.queries),
-              "entries": len(protocol.entries)}
-    print("protocol: " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
-          + ("  (as expected)" if counts == EXPECTED else f"  MISMATCH, expected {EXPECTED}"))
+    counts = {
+        "distinct": protocol.distinct,
+        "queries": len(protocol.queries),
+        "entries": len(protocol.entries),
+    }
+    print(
+        "protocol: "
+        + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+        + ("  (as expected)" if counts == EXPECTED else f"  MISMATCH, expected {EXPECTED}")
+    )
     if args.limit:
         print(f"limited to the first {args.limit} queries")
 
@@ -234,11 +252,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown engine(s): {', '.join(unknown)}")
     results = [r for n in names if (r := run_engine(n, protocol, args.limit)) is not None]
 
-    print(f"\n| engine | P@1 | MRR@10 | ms/query (median) | build s | peak MB |")
+    print("\n| engine | P@1 | MRR@10 | ms/query (median) | build s | peak MB |")
     print("|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r.name} | {r.p_at_1:.1%} | {r.mrr:.3f} | {r.median_ms:.3f} | "
-              f"{r.build_s:.2f} | {r.peak_mb:.1f} |")
+        print(
+            f"| {r.name} | {r.p_at_1:.1%} | {r.mrr:.3f} | {r.median_ms:.3f} | "
+            f"{r.build_s:.2f} | {r.peak_mb:.1f} |"
+        )
     return 0
 
 

@@ -79,6 +79,25 @@ _ARABIZI_LETTERS = {
 _SHORT_VOWELS = frozenset("aeo")
 
 _ARTICLE = "\u0627\u0644"
+# Prefixed particles, longest first: وال بال فال كال لل ال و ف ب ل
+_CLITICS = tuple(
+    sorted(
+        (
+            "\u0648\u0627\u0644",
+            "\u0628\u0627\u0644",
+            "\u0641\u0627\u0644",
+            "\u0643\u0627\u0644",
+            "\u0644\u0644",
+            _ARTICLE,
+            "\u0648",
+            "\u0641",
+            "\u0628",
+            "\u0644",
+        ),
+        key=len,
+        reverse=True,
+    )
+)
 
 # Darija present-tense prefix كي (كيراقب = يراقب) and negation ما...ش (ماكيقراش).
 _DARIJA_PRESENT = "\u0643\u064a"
@@ -110,9 +129,10 @@ def transliterate_arabizi(word: str) -> str:
             # a word-initial vowel is written with alef; a final a/e often with alef too
             if i == 0 or (ch == "a" and i == len(word) - 1):
                 out.append("\u0627")
-        elif ch in _ARABIZI_LETTERS:
-            if not (out and out[-1] == _ARABIZI_LETTERS[ch] and ch not in "3792"):
-                out.append(_ARABIZI_LETTERS[ch])  # doubled consonants are written once
+        elif ch in _ARABIZI_LETTERS and not (
+            out and out[-1] == _ARABIZI_LETTERS[ch] and ch not in "3792"
+        ):
+            out.append(_ARABIZI_LETTERS[ch])  # doubled consonants are written once
         i += 1
     return "".join(out)
 
@@ -205,10 +225,9 @@ class Canonicalizer:
                 i += length
                 continue
             word = words[i]
-            if word in self.lexicon.words:
-                replacement = self.lexicon.words[word]
-            elif word.startswith(_ARTICLE) and word[2:] in self.lexicon.words:
-                replacement = self.lexicon.words[word[2:]]  # الخزانة finds خزانة
+            known = self._lookup(word)
+            if known is not None:
+                replacement = known
             elif _HAS_LATIN_LETTER.search(word) and _LATIN_WORD.match(word):
                 replacement = transliterate_arabizi(word)
             else:
@@ -218,6 +237,19 @@ class Canonicalizer:
                 out.append(replacement)
             i += 1
         return " ".join(out)
+
+    def _lookup(self, word: str) -> str | None:
+        """The lexicon's word for `word`, looking behind clitics: للبنات, فالمدرسة, الخزانة."""
+        words = self.lexicon.words
+        if word in words:
+            return words[word]
+        for prefix in _CLITICS:
+            rest = word[len(prefix) :]
+            if word.startswith(prefix) and len(rest) >= 3:
+                for candidate in (rest, _ARTICLE + rest):
+                    if candidate in words:
+                        return words[candidate]
+        return None
 
     def _phrase_at(self, words: list[str], i: int) -> tuple[int, str] | None:
         for key, replacement in self.lexicon.phrases:

@@ -72,7 +72,7 @@ class Brain:
         self._courtesies = sorted(self.smalltalk_patterns, key=len, reverse=True)
 
     def without_courtesies(self, text: str) -> str:
-        """ "السلام عليكم، متى …؟ شكرا" → "متى …": greetings around a question are not the question."""
+        """Greetings around a question are not the question: "السلام عليكم، متى …؟" → "متى …"."""
         key = _smalltalk_key(text)
         changed = True
         while changed and key:
@@ -144,6 +144,28 @@ class KnowledgeSource:
         return self.brain
 
 
+def decide(candidates: list[Candidate], t: Thresholds) -> tuple[str, list[Candidate]]:
+    """answered (one candidate), clarify (the close ones) or no_match (related ones, maybe none).
+
+    Only candidates that cover enough of the question's telling words may be
+    answered or offered as choices: a shared common word is never enough.
+    """
+    usable = [c for c in candidates if c.coverage >= t.coverage]
+    if usable:
+        top = usable[0]
+        runner_up = usable[1].score if len(usable) > 1 else 0.0
+        if top.score >= t.answer and top.score - runner_up >= t.margin:
+            return "answered", [top]
+        close = [
+            c
+            for c in usable[:MAX_CHOICES]
+            if c.score >= t.clarify and top.score - c.score < t.margin
+        ]
+        if close:
+            return "clarify", close
+    return "no_match", [c for c in candidates[:MAX_CHOICES] if c.score >= t.related]
+
+
 class Dialogue:
     """The conversation: free text and button payloads in, Replies out. Never raises on input."""
 
@@ -199,24 +221,14 @@ class Dialogue:
         return self._decide(brain, candidates)
 
     def _decide(self, brain: Brain, candidates: list[Candidate]) -> Reply:
-        t = self.thresholds
-        usable = [c for c in candidates if c.coverage >= t.coverage]
-        if usable:
-            top = usable[0]
-            runner_up = usable[1].score if len(usable) > 1 else 0.0
-            if top.score >= t.answer and top.score - runner_up >= t.margin:
-                entry = brain.kb.entry(top.key)
-                if entry is not None:
-                    return self._answer(entry, score=top.score)
-            close = [
-                c
-                for c in usable[:MAX_CHOICES]
-                if c.score >= t.clarify and top.score - c.score < t.margin
-            ]
-            if close:
-                return self._clarify(brain, close)
-        related = [c for c in candidates[:MAX_CHOICES] if c.score >= t.related]
-        return self._no_match(brain, related)
+        status, chosen = decide(candidates, self.thresholds)
+        if status == "answered":
+            entry = brain.kb.entry(chosen[0].key)
+            if entry is not None:
+                return self._answer(entry, score=chosen[0].score)
+        if status == "clarify":
+            return self._clarify(brain, chosen)
+        return self._no_match(brain, chosen)
 
     # --- replies --------------------------------------------------------
 

@@ -112,6 +112,14 @@ class RedactFilter(logging.Filter):
         return True
 
 
+class DropInvalidToken(logging.Filter):
+    """python-telegram-bot logs a rejected token with a traceback (whose message quotes the
+    token); `run` reports it in one line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], InvalidToken))
+
+
 def configure_logging(*secrets: str) -> None:
     """INFO to stderr unless the CLI set logging up; secrets redacted in every handler."""
     root = logging.getLogger()
@@ -122,8 +130,9 @@ def configure_logging(*secrets: str) -> None:
     # httpx logs every request URL at INFO, and the URL holds the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    redact = RedactFilter(list(secrets))
+    redact, drop = RedactFilter(list(secrets)), DropInvalidToken()
     for handler in root.handlers:
+        handler.addFilter(drop)
         handler.addFilter(redact)
 
 
@@ -274,6 +283,9 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
         return 1
     except OSError as exc:  # the webhook port is taken, or not ours to bind
         print(f"error: cannot listen on port {settings.port}: {exc}", file=sys.stderr)
+        return 1
+    except Exception:  # a bug: logged (token redacted), never a raw traceback on stderr
+        logger.exception("the bot stopped on an unexpected error")
         return 1
     finally:
         log.close()

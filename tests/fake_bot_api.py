@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl
 
 BOT_ID = 424242
 BOT_USERNAME = "taza_faq_test_bot"
+BOT_READ_TIMEOUT = 5.0  # python-telegram-bot's default read timeout, in seconds
 MAX_LONG_POLL = 30.0  # seconds; a getUpdates never waits longer than this
 
 # Form fields the bot sends as plain strings; every other field is JSON-encoded.
@@ -251,10 +252,13 @@ class FakeBotAPI:
         *,
         chat_id: int | None = None,
         retry_after: int = 1,
-        delay: float = 0.0,
+        delay: float = BOT_READ_TIMEOUT + 1.0,
         times: int = 1,
     ) -> None:
-        """The next `times` matching requests fail: "429", "500", "blocked" or "timeout"."""
+        """The next `times` matching requests fail: "429", "500", "blocked" or "timeout".
+
+        A "timeout" answers only after `delay` seconds, longer than the bot waits.
+        """
         assert kind in ("429", "500", "blocked", "timeout"), kind
         with self._cond:
             self.faults.append(Fault(kind, method, chat_id, retry_after, delay, times))
@@ -320,8 +324,15 @@ class FakeBotAPI:
         """Answer one Bot API request as Telegram would."""
         if token != self.token:
             return _error(HTTPStatus.UNAUTHORIZED, "Unauthorized")
-        if method == "getUpdates":
-            return self._get_updates(params)  # not logged as a call: it would flood the log
+        if method == "getUpdates":  # not logged as a call: long polls would flood the log
+            with self._cond:
+                fault = self._take_fault(method, params)
+                if fault is not None and fault.kind != "timeout":
+                    self.calls.append(Call(method, params, time.monotonic(), fault=fault.kind,
+                                           status=self._fault_response(fault).status))
+                    self._cond.notify_all()
+                    return self._fault_response(fault)
+            return self._get_updates(params)
         with self._cond:
             call = Call(method, params, time.monotonic())
             fault = self._take_fault(method, params)
@@ -454,6 +465,7 @@ class FakeBotAPI:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, like Telegram
+            disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms stall
 
             def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
                 self._answer()
@@ -526,8 +538,11 @@ class FakeBotAPI:
 # --- in-process transport for handler tests -----------------------------------
 
 
-def fake_request(api: FakeBotAPI) -> Any:
-    """A python-telegram-bot BaseRequest answered by `api` in-process: no sockets at all."""
+def fake_request(api: FakeBotAPI, *, latency: Callable[[], float] | None = None) -> Any:
+    """A python-telegram-bot BaseRequest answered by `api` in-process: no sockets at all.
+
+    `latency()` seconds are awaited before each answer, to interleave concurrent updates.
+    """
     import asyncio
 
     from telegram.error import TimedOut
@@ -561,6 +576,8 @@ def fake_request(api: FakeBotAPI) -> Any:
                 params = {k: _decode_value(k, v) for k, v in request_data.json_parameters.items()}
             if api_method == "getUpdates":
                 params["timeout"] = 0  # never block the event loop on a long poll
+            if latency is not None:
+                await asyncio.sleep(latency())
             response = api.handle(token, api_method, params)
             if response.delay:
                 await asyncio.sleep(0)
@@ -583,8 +600,9 @@ def post_update(
     request = urllib.request.Request(
         url, data=json.dumps(update).encode(), headers=headers, method="POST"
     )
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1: no proxy
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with direct.open(request, timeout=timeout) as response:
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code

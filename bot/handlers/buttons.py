@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 import logging
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.handlers.render import (
+    BACK_PAYLOAD,
     compose,
     keyboard,
     parse_feedback,
@@ -21,6 +22,8 @@ from bot.handlers.services import Services, services
 
 logger = logging.getLogger(__name__)
 
+CATEGORY_PREFIX = "c:"  # the dialogue's "list this category's questions"
+
 
 async def _answer_query(query: CallbackQuery, text: str | None = None) -> None:
     # A query older than ~15 minutes can no longer be answered; that must not block the reply.
@@ -31,12 +34,13 @@ async def _answer_query(query: CallbackQuery, text: str | None = None) -> None:
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Handle a button press: edit the menu in place, or send the chosen answer."""
+    """Handle a button press: browse the menu in place, or send the chosen answer."""
     query = update.callback_query
     svc = services(context)
     payload = query.data if isinstance(query.data, str) else ""
-    if parse_feedback(payload) is not None:
-        await _feedback(query, payload, svc)
+    feedback = parse_feedback(payload)
+    if feedback is not None:
+        await _feedback(query, feedback, svc)
         return
     reply = svc.dialogue.press(payload)
     await _answer_query(query)  # stop the button's spinner before anything slower
@@ -44,26 +48,35 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None:  # a button under an inline-mode message: nowhere to write
         return
     text = compose(reply, svc)
-    if reply.status == "info" and isinstance(message, Message) and len(split_text(text)) == 1:
-        # Browsing topics → categories → questions replaces the menu instead of piling up menus.
-        try:
-            await query.edit_message_text(text, reply_markup=keyboard(reply))
+    browsing = payload.startswith(CATEGORY_PREFIX) or payload == BACK_PAYLOAD
+    if browsing and reply.status == "info" and isinstance(message, Message):
+        # Topics ⇄ a category's questions replace the menu instead of piling up menus.
+        markup = keyboard(reply, back=payload.startswith(CATEGORY_PREFIX) and bool(reply.buttons))
+        if len(split_text(text)) == 1 and await _edit(query, text, markup):
             return
-        except BadRequest as exc:
-            if "not modified" in str(exc).lower():  # the same menu pressed twice
-                return
-            logger.info("menu not edited, sending it anew: %s", exc)
     send = functools.partial(context.bot.send_message, message.chat.id)
     await send_reply(send, reply, svc)
 
 
-async def _feedback(query: CallbackQuery, payload: str, svc: Services) -> None:
+async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Replace the menu's text and buttons; False if it must be sent anew instead."""
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" in str(exc).lower():  # the same menu pressed twice
+            return True
+        logger.info("menu not edited, sending it anew: %s", exc)
+        return False
+    return True
+
+
+async def _feedback(
+    query: CallbackQuery, feedback: tuple[bool, int | None, str | None], svc: Services
+) -> None:
     """Record 👍 / 👎, thank the user, and take the feedback buttons away."""
-    parsed = parse_feedback(payload)
-    assert parsed is not None
-    helpful, question_id, entry_id = parsed
-    svc.record_feedback(entry_id, helpful, question_id)
-    await _answer_query(query, svc.text("feedback_thanks"))
+    helpful, question_id, entry_id = feedback
+    await _answer_query(query, svc.text("feedback_thanks"))  # thank first: the disk is slower
+    await svc.record_feedback(entry_id, helpful, question_id)
     message = query.message
     if isinstance(message, Message) and message.reply_markup is not None:
         try:

@@ -16,18 +16,19 @@ logger = logging.getLogger(__name__)
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error with its update id; apologise to the user when the fault was ours."""
     update_id = update.update_id if isinstance(update, Update) else None
+    where = f"update {update_id}" if update_id is not None else "polling"
     error = context.error
     if isinstance(error, TelegramError):
         # Blocked by the user, network down, timeout, flood control after retries: Telegram's
         # side, expected in production. One line is enough; the bot carries on.
-        logger.warning(
-            "update %s: Telegram request failed: %s: %s", update_id, type(error).__name__, error
-        )
+        kind, message = type(error).__name__, str(error)
+        detail = message if message.startswith(kind) else f"{kind}: {message}"
+        logger.warning("%s: Telegram request failed: %s", where, detail)
         return
-    logger.error("update %s: unhandled error in a handler", update_id, exc_info=error)
+    logger.error("%s: unhandled error in a handler", where, exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             apology = services(context).text("error")
             await context.bot.send_message(update.effective_chat.id, apology)
         except Exception as exc:  # an apology that fails is only logged
-            logger.warning("update %s: apology not sent: %s", update_id, exc)
+            logger.warning("%s: apology not sent: %s", where, exc)

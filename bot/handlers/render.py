@@ -21,6 +21,8 @@ MAX_PAYLOAD = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA  # 64 bytes
 FEEDBACK = "f"  # our own payload prefix: "f:<1|0>:<question id or empty>:<entry id>"
 TOPICS_PAYLOAD = "t:"
 TOPICS_LABEL = "📚 تصفح المواضيع"
+BACK_PAYLOAD = "t:back"  # the dialogue reads any "t:…" as "topics"; "back" marks navigation
+BACK_LABEL = "↩ كل المواضيع"
 THUMBS_UP, THUMBS_DOWN = "👍", "👎"
 
 # A sentence ends with . ! ? ؟ … or the Urdu/Arabic full stop, maybe closed by a quote or
@@ -97,8 +99,13 @@ def is_feedback(payload: str | None) -> bool:
     return bool(payload) and payload.startswith(f"{FEEDBACK}:")
 
 
-def keyboard(reply: Reply, question_id: int | None = None) -> InlineKeyboardMarkup | None:
-    """One button a row (Arabic labels are long), then 👍 / 👎 under an answer."""
+def keyboard(
+    reply: Reply, question_id: int | None = None, *, back: bool = False
+) -> InlineKeyboardMarkup | None:
+    """One button a row (Arabic labels are long), then 👍 / 👎 under an answer.
+
+    `back` adds a way back to the topics under a category's questions.
+    """
     rows: list[list[InlineKeyboardButton]] = []
     for button in reply.buttons:
         # Telegram refuses the whole message if one payload is too long: drop that button only.
@@ -108,6 +115,8 @@ def keyboard(reply: Reply, question_id: int | None = None) -> InlineKeyboardMark
         rows.append([InlineKeyboardButton(button.label, callback_data=button.payload)])
     if reply.status == "no_match" and not any(b.payload == TOPICS_PAYLOAD for b in reply.buttons):
         rows.append([InlineKeyboardButton(TOPICS_LABEL, callback_data=TOPICS_PAYLOAD)])
+    if back:
+        rows.append([InlineKeyboardButton(BACK_LABEL, callback_data=BACK_PAYLOAD)])
     if reply.status == "answered" and reply.entry_id:
         rows.append(
             [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -30,17 +31,27 @@ class Services:
         """A KB text; never empty, since Telegram rejects an empty message."""
         return self.dialogue.text(key) or fallback
 
-    def record_question(self, text: str, reply: Reply) -> int | None:
+    # SQLite commits wait for the disk (an fsync, ~20 ms): off the event loop, so other chats
+    # are not held up meanwhile.
+
+    async def record_question(self, text: str, reply: Reply) -> int | None:
         """Keep the question for staff; a failing log must not cost the user the answer."""
         try:
-            return self.log.record_question(channel=CHANNEL, text=text, reply=reply)
+            return await asyncio.to_thread(
+                self.log.record_question, channel=CHANNEL, text=text, reply=reply
+            )
         except Exception:
             logger.exception("could not record a question in the log")
             return None
 
-    def record_feedback(self, entry_id: str | None, helpful: bool, question_id: int | None) -> None:
+    async def record_feedback(
+        self, entry_id: str | None, helpful: bool, question_id: int | None
+    ) -> None:
         try:
-            self.log.record_feedback(entry_id=entry_id, helpful=helpful, question_id=question_id)
+            await asyncio.to_thread(
+                self.log.record_feedback,
+                entry_id=entry_id, helpful=helpful, question_id=question_id,
+            )
         except Exception:
             logger.exception("could not record feedback in the log")
 

@@ -1,0 +1,100 @@
+"""Sweep the decision thresholds over labelled files; print accuracy against wrong answers.
+
+Usage: python benchmarks/sweep.py [FILE ...]   (default: tests/data/labelled.yaml and,
+if present, ../shared/eval/dev.yaml). Ranking is done once per question; each
+setting only re-decides, so the whole grid takes seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.config import Thresholds  # noqa: E402
+from bot.dialogue import Brain, Dialogue  # noqa: E402
+from bot.evaluation import evaluate, load_cases  # noqa: E402
+from bot.knowledge import load  # noqa: E402
+
+GRID = {
+    "answer": [40, 45, 50, 55, 60, 65, 70],
+    "margin": [0, 3, 5, 8, 10, 15],
+    "clarify": [30, 35, 40, 45, 50],
+    "coverage": [0.2, 0.3, 0.4, 0.5, 0.6],
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*")
+    parser.add_argument("--kb", default=str(ROOT / "knowledge" / "faq_ar.yaml"))
+    parser.add_argument("--top", type=int, default=15)
+    args = parser.parse_args()
+    files = [Path(f) for f in args.files] or [
+        p for p in (ROOT / "tests/data/labelled.yaml", ROOT.parent / "shared/eval/dev.yaml")
+        if p.exists()
+    ]
+    brain = Brain(load(args.kb))
+    base = Dialogue(brain.kb)
+    base._fixed = brain
+    replies = cache(base.reply)  # small talk and ranking once per question
+    rank = cache(brain.matcher.rank)
+    suites = {f.name: load_cases(f) for f in files}
+    default = Thresholds()
+    rows = []
+    for values in itertools.product(*GRID.values()):
+        t = Thresholds(**dict(zip(GRID, values, strict=True)), related=default.related)
+        if t.clarify > t.answer:
+            continue
+        dialogue = Dialogue(brain.kb, thresholds=t)
+        dialogue._fixed = brain
+
+        def reply(text: str, dialogue: Dialogue = dialogue):
+            first = replies(text)
+            if first.status == "smalltalk" or first.text == base.text("too_long"):
+                return first
+            return dialogue._decide(brain, rank(brain.without_courtesies(text), limit=5))
+
+        scores = []
+        for cases in suites.values():
+            report = evaluate(cases, reply)
+            overall = report.by_tag()["overall"]
+            worst_tag = min(s["accuracy"] for tag, s in report.by_tag().items())
+            scores.append((overall["accuracy"], worst_tag, overall["wrong_answers"]))
+        rows.append((t, scores))
+
+    def key(row):
+        _, scores = row
+        wrong = sum(s[2] for s in scores)
+        return (wrong > 0, -sum(s[0] for s in scores) / len(scores), wrong)
+
+    rows.sort(key=key)
+    header = "answer margin clarify coverage | " + " | ".join(
+        f"{name}: acc worst-tag wrong" for name in suites
+    )
+    print(header)
+
+    def show(t: Thresholds, scores, mark: str = "") -> None:
+        cells = " | ".join(f"{a:5.1f}% {w:5.1f}% {int(n):3d}" for a, w, n in scores)
+        print(f"{t.answer:6.0f} {t.margin:6.0f} {t.clarify:7.0f} {t.coverage:8.1f} | {cells} {mark}")
+
+    for t, scores in rows[: args.top]:
+        show(t, scores)
+    current = next(
+        (r for r in rows if (r[0].answer, r[0].margin, r[0].clarify, r[0].coverage)
+         == (default.answer, default.margin, default.clarify, default.coverage)),
+        None,
+    )
+    if current:
+        print("current defaults:")
+        show(*current, "<- bot/config.py")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

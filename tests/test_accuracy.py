@@ -1,0 +1,157 @@
+"""Regression guard: the bot's accuracy on the project's own labelled questions.
+
+tests/data/labelled.yaml is written independently of ../shared/eval/dev.yaml (the
+held-out set), in the format of ../shared/eval/README.md. These tests check the
+file itself (size, tags, every knowledge-base entry aimed at) and then score the
+real Dialogue on it with bot.evaluation, as `python -m bot eval` does.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_KB_PATH, Thresholds
+from bot.dialogue import Dialogue
+from bot.evaluation import Case, Outcome, Report, evaluate, load_cases, satisfies
+from bot.knowledge import KnowledgeBase, load
+
+LABELLED = Path(__file__).resolve().parent / "data" / "labelled.yaml"
+
+MIN_CASES = 150
+OVERALL_MIN = 95.0  # percent, over every case
+TAG_MIN = 90.0  # percent, for each tag on its own
+
+# Every register the file must cover, with the least number of cases for each.
+TAG_MINIMUMS = {
+    "msa": 45,
+    "darija": 30,
+    "arabizi": 15,
+    "french": 12,
+    "typo": 12,
+    "diacritics": 5,
+    "eligibility": 15,
+    "smalltalk": 10,
+    "oos": 30,
+}
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load(DEFAULT_KB_PATH)
+
+
+@pytest.fixture(scope="module")
+def cases() -> list[Case]:
+    return load_cases(LABELLED)
+
+
+@pytest.fixture(scope="module")
+def report(kb: KnowledgeBase, cases: list[Case]) -> Report:
+    # A fixed knowledge base, default thresholds and a seeded rng: the same run every time.
+    dialogue = Dialogue(kb, thresholds=Thresholds(), rng=random.Random(0))
+    return evaluate(cases, dialogue.reply)
+
+
+def _in_scope(cases: list[Case]) -> list[Case]:
+    return [c for c in cases if not isinstance(c.expect, str)]
+
+
+def _show(outcomes: list[Outcome], limit: int = 60) -> str:
+    lines = [
+        f"  [{o.tag}] {o.question!r}: expected {o.expected}, got {o.status}"
+        f" {o.entry_id or '-'} (score {o.score:.0f})"
+        for o in outcomes[:limit]
+    ]
+    if len(outcomes) > limit:
+        lines.append(f"  ... and {len(outcomes) - limit} more")
+    return "\n".join(lines)
+
+
+# --- the labelled file --------------------------------------------------------
+
+
+def test_file_has_enough_cases(cases: list[Case]) -> None:
+    assert len(cases) >= MIN_CASES, f"{LABELLED.name}: {len(cases)} cases, want {MIN_CASES}+"
+
+
+def test_every_tag_is_present_with_enough_cases(cases: list[Case]) -> None:
+    counts = Counter(c.tag for c in cases)
+    unknown = sorted(set(counts) - set(TAG_MINIMUMS))
+    assert not unknown, f"unknown tags (typo?): {unknown}"
+    short = {
+        tag: f"{counts.get(tag, 0)}/{least}"
+        for tag, least in TAG_MINIMUMS.items()
+        if counts.get(tag, 0) < least
+    }
+    assert not short, f"tags with too few cases (have/want): {short}"
+
+
+def test_questions_are_unique(cases: list[Case]) -> None:
+    repeated = [q for q, n in Counter(c.question for c in cases).items() if n > 1]
+    assert not repeated, f"questions labelled twice: {repeated}"
+
+
+def test_expectations_match_their_tag(cases: list[Case]) -> None:
+    wrong = [
+        (c.tag, c.question, c.expect)
+        for c in cases
+        if (c.tag == "oos") != (c.expect == "no_match")
+        or (c.tag == "smalltalk") != (c.expect == "smalltalk")
+    ]
+    assert not wrong, f"oos cases must expect no_match, smalltalk cases smalltalk: {wrong}"
+
+
+def test_every_expectation_is_met_by_some_answer(kb: KnowledgeBase, cases: list[Case]) -> None:
+    """A case no answer can satisfy is stale (the knowledge base was reworded) or mistyped."""
+    stale = [
+        (c.question, c.expect)
+        for c in _in_scope(cases)
+        if not any(satisfies(entry.answer, c.expect) for entry in kb.entries)
+    ]
+    assert not stale, "cases whose expect no answer of the knowledge base holds:\n" + "\n".join(
+        f"  {q!r}: {e}" for q, e in stale
+    )
+
+
+def test_every_entry_is_the_target_of_some_case(kb: KnowledgeBase, cases: list[Case]) -> None:
+    """Each entry's answer satisfies the expect of at least one in-scope case."""
+    in_scope = _in_scope(cases)
+    untargeted = [
+        entry.id
+        for entry in kb.entries
+        if not any(satisfies(entry.answer, c.expect) for c in in_scope)
+    ]
+    assert not untargeted, f"entries no labelled case aims at: {untargeted}"
+
+
+# --- the bot's score ----------------------------------------------------------
+
+
+def test_overall_accuracy(report: Report) -> None:
+    overall = report.by_tag()["overall"]
+    assert overall["accuracy"] >= OVERALL_MIN, (
+        f"overall accuracy {overall['accuracy']}% < {OVERALL_MIN}%\n"
+        f"{report.as_table()}\nfailures:\n{_show(report.failures())}"
+    )
+
+
+@pytest.mark.parametrize("tag", sorted(TAG_MINIMUMS))
+def test_accuracy_per_tag(report: Report, tag: str) -> None:
+    table = report.by_tag()
+    assert tag in table, f"no case tagged {tag}"
+    accuracy = table[tag]["accuracy"]
+    failures = [o for o in report.failures() if o.tag == tag]
+    assert accuracy >= TAG_MIN, f"{tag}: accuracy {accuracy}% < {TAG_MIN}%\n{_show(failures)}"
+
+
+def test_no_out_of_scope_question_answered(report: Report) -> None:
+    answered = [o for o in report.outcomes if o.expected == "no_match" and o.status == "answered"]
+    count = report.out_of_scope_answered
+    assert count == 0, (
+        f"{count} out-of-scope questions answered from the knowledge base instead of "
+        f"no_match:\n{_show(answered)}"
+    )
