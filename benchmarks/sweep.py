@@ -36,7 +36,8 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=15)
     args = parser.parse_args()
     files = [Path(f) for f in args.files] or [
-        p for p in (ROOT / "tests/data/labelled.yaml", ROOT.parent / "shared/eval/dev.yaml")
+        p
+        for p in (ROOT / "tests/data/labelled.yaml", ROOT.parent / "shared/eval/dev.yaml")
         if p.exists()
     ]
     brain = Brain(load(args.kb))
@@ -81,13 +82,19 @@ def main() -> int:
 
     def show(t: Thresholds, scores, mark: str = "") -> None:
         cells = " | ".join(f"{a:5.1f}% {w:5.1f}% {int(n):3d}" for a, w, n in scores)
-        print(f"{t.answer:6.0f} {t.margin:6.0f} {t.clarify:7.0f} {t.coverage:8.1f} | {cells} {mark}")
+        print(
+            f"{t.answer:6.0f} {t.margin:6.0f} {t.clarify:7.0f} {t.coverage:8.1f} | {cells} {mark}"
+        )
 
     for t, scores in rows[: args.top]:
         show(t, scores)
     current = next(
-        (r for r in rows if (r[0].answer, r[0].margin, r[0].clarify, r[0].coverage)
-         == (default.answer, default.margin, default.clarify, default.coverage)),
+        (
+            r
+            for r in rows
+            if (r[0].answer, r[0].margin, r[0].clarify, r[0].coverage)
+            == (default.answer, default.margin, default.clarify, default.coverage)
+        ),
         None,
     )
     if current:

@@ -25,6 +25,8 @@ __all__ = [
     "normalize_hamza",
     "normalize_teh_marbuta",
     "normalize_unicode",
+    "QUESTION_TYPES",
+    "question_types",
     "remove_controls",
     "remove_diacritics",
     "remove_latin_accents",
@@ -302,27 +304,28 @@ STOP_WORDS: frozenset[str] = frozenset(_normalized_words(_STOP_WORDS_RAW))
 
 # --- light stemmer -------------------------------------------------------------
 
-# Proclitics, longest first; the remainder must keep ``_MIN_STEM`` letters.
-_PREFIXES: tuple[str, ...] = tuple(
+# Proclitics (article with its conjunctions and prepositions), longest first.
+_ARTICLE_PREFIXES: tuple[str, ...] = tuple(
     sorted(
         (
+            "\u0627\u0644",  # ال
             "\u0648\u0627\u0644",  # وال
             "\u0628\u0627\u0644",  # بال
             "\u0643\u0627\u0644",  # كال
             "\u0641\u0627\u0644",  # فال
             "\u0648\u0628\u0627\u0644",  # وبال
+            "\u0641\u0628\u0627\u0644",  # فبال
+            "\u0648\u0643\u0627\u0644",  # وكال
+            "\u0644\u0644",  # لل
             "\u0648\u0644\u0644",  # ولل
             "\u0641\u0644\u0644",  # فلل
-            "\u0644\u0644",  # لل
-            "\u0627\u0644",  # ال
         ),
         key=len,
         reverse=True,
     )
 )
-# A single conjunction (و ف) is only removed before a long enough word, since
-# many words start with these letters (وزارة, فقير).
-_SINGLE_PREFIXES = ("\u0648", "\u0641")
+_CONJUNCTIONS = frozenset("\u0648\u0641")  # و ف
+_PREPOSITIONS = frozenset("\u0628\u0643\u0644")  # ب ك ل
 
 # Suffixes, longest first (ة is already ه after normalize).
 _SUFFIXES: tuple[str, ...] = tuple(
@@ -348,32 +351,97 @@ _SUFFIXES: tuple[str, ...] = tuple(
     )
 )
 _MIN_STEM = 3
+# A bare conjunction or preposition is taken off only when this many letters
+# remain: وزارة, فقير, بيت, كتاب stay whole; لجزيرة, وبلدية, بالوثائق do not.
+_MIN_AFTER_CLITIC = 4
 
 
 def stem(token: str) -> str:
-    """A light stem of one normalized token: clitics and common suffixes removed.
+    """A light stem of one normalized token: clitics and one common suffix removed.
 
-    Affixes are only removed when at least three letters remain, so short words
-    (بيت, علم) are left whole.
+    Affixes are only removed when at least three letters remain (four after a
+    bare و ف ب ك ل), so short words (بيت, علم) are left whole. Query and index
+    go through the same function, so a stem need only be consistent, not a
+    dictionary root.
 
-    >>> stem("والمساعدات"), stem("بالتعاون"), stem("الوطنيه")
-    ('مساعد', 'تعاون', 'وطن')
+    >>> stem("والمساعدات"), stem("لجزيرة".replace("ة", "ه")), stem("الوطنيه")
+    ('مساعد', 'جزير', 'وطن')
     """
     word = token
-    for prefix in _PREFIXES:
+    for prefix in _ARTICLE_PREFIXES:
         if word.startswith(prefix) and len(word) - len(prefix) >= _MIN_STEM:
             word = word[len(prefix) :]
             break
     else:
-        if len(word) >= _MIN_STEM + 2 and word[0] in _SINGLE_PREFIXES:
+        if len(word) > _MIN_AFTER_CLITIC and word[0] in _CONJUNCTIONS:
+            word = word[1:]
+        if len(word) > _MIN_AFTER_CLITIC and word[0] in _PREPOSITIONS:
             word = word[1:]
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
-            word = word[: -len(suffix)]
-            break
+            return word[: -len(suffix)]
     return word
 
 
 def stems(text: str) -> list[str]:
     """Light stems of the informative words of ``text`` (stop words dropped)."""
     return [stem(t) for t in tokens(text) if t not in STOP_WORDS]
+
+
+# --- question types --------------------------------------------------------------
+
+# What a question asks for, by the phrases that ask it. Paraphrases swap these
+# phrases freely (متى ≈ في أي سنة ≈ تاريخ), so matching the type, not the words,
+# tells "when was it founded" from "what is it". Written as people type them;
+# normalized once at import.
+QUESTION_TYPES: dict[str, tuple[str, ...]] = {
+    "when": (
+        "متى",
+        "أي عام",
+        "أي سنة",
+        "أي قرن",
+        "أي وقت",
+        "أي يوم",
+        "أي شهر",
+        "تاريخ",
+        "إمتى",
+        "امتى",
+        "وقتاش",
+    ),
+    "where": ("أين", "فين", "موقع", "تقع", "يقع", "توجد", "يوجد", "مكان", "عنوان"),
+    "why": ("لماذا", "علاش", "سبب", "أسباب", "لأي سبب"),
+    "how": ("كيف", "كيفاش", "طريقة", "طرق", "كيفية", "خطوات", "مراحل"),
+    "count": ("كم", "شحال", "عدد"),
+    "who": ("من هو", "من هي", "من هم", "من الذي", "شكون"),
+    "what": (
+        "ما هو",
+        "ما هي",
+        "ماهو",
+        "ماهي",
+        "ماذا يعني",
+        "ماذا نعني",
+        "تعريف",
+        "مفهوم",
+        "معنى",
+        "المقصود",
+        "ماذا نقصد",
+        "شنو هو",
+        "شنو هي",
+        "آش هو",
+    ),
+}
+
+
+def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    forms = sorted({normalize(p) for p in phrases}, key=len, reverse=True)
+    return re.compile(r"(?<!\S)(?:" + "|".join(map(re.escape, forms)) + r")(?!\S)")
+
+
+_QUESTION_TYPE_RES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, _phrase_pattern(phrases)) for kind, phrases in QUESTION_TYPES.items()
+)
+
+
+def question_types(normalized: str) -> frozenset[str]:
+    """The kinds of answer a normalized question asks for ("when", "where", ...)."""
+    return frozenset(kind for kind, pattern in _QUESTION_TYPE_RES if pattern.search(normalized))

@@ -10,6 +10,7 @@ so that both sides meet in one vocabulary.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -141,6 +142,7 @@ def transliterate_arabizi(word: str) -> str:
 class Lexicon:
     words: Mapping[str, str]  # one normalized word -> its canonical replacement ("" drops it)
     phrases: tuple[tuple[tuple[str, ...], str], ...]  # multi-word variants, longest first
+    information_types: frozenset[str] = frozenset()  # canonical words naming a kind of info
 
     @classmethod
     def from_mapping(cls, canonical_to_variants: Mapping[str, object]) -> Lexicon:
@@ -167,6 +169,7 @@ class Lexicon:
         return Lexicon(
             words={**self.words, **other.words},
             phrases=tuple(sorted(phrases.items(), key=lambda kv: -len(kv[0]))),
+            information_types=self.information_types,
         )
 
 
@@ -187,7 +190,9 @@ def default_lexicon() -> Lexicon:
             merged.setdefault(str(canonical), []).extend(
                 variants if isinstance(variants, list) else [variants]
             )
-    return Lexicon.from_mapping(merged)
+    lexicon = Lexicon.from_mapping(merged)
+    kinds = frozenset(normalize(str(k)) for k in (data.get("information_types") or {}))
+    return dataclasses.replace(lexicon, information_types=kinds)
 
 
 def _darija_verb(word: str, previous: str | None) -> str:

@@ -63,6 +63,15 @@ class Brain:
         self.matcher = Matcher(
             {entry.id: entry.texts for entry in kb.entries}, preprocess=self.canonicalize
         )
+        # kinds of information (price, address, phone…) no entry is asked about; answers
+        # are left out because they may say "the source gives no address"
+        said = {
+            word
+            for entry in kb.entries
+            for text in entry.texts
+            for word in self.canonicalize(text).split()
+        }
+        self.lacking = self.canonicalize.lexicon.information_types - said
         self.smalltalk_patterns: dict[str, str] = {}  # normalized pattern -> intent id
         for intent in kb.smalltalk:
             for pattern in intent.patterns:
@@ -71,35 +80,48 @@ class Brain:
         # longest first, so "السلام عليكم" is stripped whole before "السلام"
         self._courtesies = sorted(self.smalltalk_patterns, key=len, reverse=True)
 
-    def without_courtesies(self, text: str) -> str:
-        """Greetings around a question are not the question: "السلام عليكم، متى …؟" → "متى …"."""
-        key = _smalltalk_key(text)
-        changed = True
-        while changed and key:
-            changed = False
-            for pattern in self._courtesies:
-                if key.startswith(pattern + " "):
-                    key, changed = key[len(pattern) + 1 :], True
-                elif key.endswith(" " + pattern):
-                    key, changed = key[: -len(pattern) - 1], True
-        return key
-
     def smalltalk_intent(self, text: str) -> str | None:
+        """The intent when the whole message is small talk ("slm, chkon nta?"), else None."""
         key = _smalltalk_key(text)
         if not key:
             return None
         if key in self.smalltalk_patterns:
             return self.smalltalk_patterns[key]
+        rest, first = self._strip_courtesies(key)
+        if first is not None and not self.canonicalize(rest):
+            return first  # only courtesies and filler words ("شكرا بزاف خويا")
         if len(key) < 4:
             return None
-        best = max(
-            self.smalltalk_patterns,
-            key=lambda pattern: fuzz.ratio(key, pattern),
-            default=None,
-        )
+        best = max(self.smalltalk_patterns, key=lambda p: fuzz.ratio(key, p), default=None)
         if best is not None and fuzz.ratio(key, best) >= SMALLTALK_FUZZ:
             return self.smalltalk_patterns[best]
         return None
+
+    def asks_what_is_lacking(self, question: str) -> bool:
+        """True for "how much does it cost", "the phone number"… when the KB never says."""
+        return not self.lacking.isdisjoint(self.canonicalize(question).split())
+
+    def without_courtesies(self, text: str) -> str:
+        """Greetings around a question are not the question: "السلام عليكم، متى …؟" → "متى …"."""
+        return self._strip_courtesies(_smalltalk_key(text))[0]
+
+    def _strip_courtesies(self, key: str) -> tuple[str, str | None]:
+        """Strip small-talk patterns from both ends; also say which intent came first."""
+        first: str | None = None
+        changed = True
+        while changed and key:
+            changed = False
+            for pattern in self._courtesies:
+                if key == pattern or key.startswith(pattern + " "):
+                    key, changed = key[len(pattern) + 1 :], True
+                elif key.endswith(" " + pattern) or key.endswith(" \u0648" + pattern):
+                    # "… شكرا" or "… وشكرا"
+                    cut = len(pattern) + (2 if key.endswith(" \u0648" + pattern) else 1)
+                    key, changed = key[:-cut], True
+                else:
+                    continue
+                first = first or self.smalltalk_patterns[pattern]
+        return key, first
 
 
 def _smalltalk_key(text: str) -> str:
@@ -217,7 +239,11 @@ class Dialogue:
         if intent is not None:
             replies = brain.smalltalk_replies[intent]
             return Reply("smalltalk", self._rng.choice(replies), score=100.0)
-        candidates = brain.matcher.rank(brain.without_courtesies(text), limit=MAX_CHOICES + 2)
+        question = brain.without_courtesies(text)
+        candidates = brain.matcher.rank(question, limit=MAX_CHOICES + 2)
+        if brain.asks_what_is_lacking(question):
+            related = [c for c in candidates[:MAX_CHOICES] if c.score >= self.thresholds.related]
+            return self._no_match(brain, related)
         return self._decide(brain, candidates)
 
     def _decide(self, brain: Brain, candidates: list[Candidate]) -> Reply:

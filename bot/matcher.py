@@ -1,17 +1,27 @@
 """The index and the ranking: a query → candidate entries with comparable scores.
 
-Two stages, both precomputed at build time so a query costs a few dict look-ups:
+Everything is precomputed when the index is built; a query costs a few dict
+look-ups and a few dozen rapidfuzz calls.
 
-1. Recall: BM25 over light stems (``bot.arabic.stems``), with the document
-   frequency counted over *entries* (an entry's ten alternatives repeating a
-   word do not make it common).
-2. Scoring: the best texts are scored 0..100 by a blend of IDF-weighted
-   overlap (how much of the query's weight the text covers, and how much of
-   the text's weight the query covers) and rapidfuzz's ``token_sort_ratio``
-   over the stems. An entry scores as its best text.
+1. Recall: BM25 over light stems (``bot.arabic.stem``). Document frequency is
+   counted over *entries*, so an entry whose ten alternatives repeat a word does
+   not make that word common. IDF is raised to a power so that a rare word
+   outweighs several common ones.
+2. Scoring, on the best texts of recall, 0..100 and comparable across queries:
+   - IDF-weighted coverage of the query by the text and of the text by the
+     query, joined as an F2 measure (the query side counts four times as much:
+     a text may say more than the user asked, but what the user asked must be
+     there). A query word with no identical stem in the text earns partial
+     credit from its most similar stem in the text (مخترع ~ اخترع, علاج ~ يعالج);
+   - rapidfuzz ``token_sort_ratio`` between the stem strings (word order and
+     leftovers);
+   - a small bonus when the question types agree (متى ≈ في أي سنة), a small
+     malus when both have one and they differ.
+   An entry scores as its best text.
 
-A query word absent from the index is mapped to its nearest indexed word
-(rapidfuzz, cutoff 80) so that one typo does not lose the word.
+A query word absent from the index is first mapped to its nearest indexed word
+(rapidfuzz ratio ≥ 80, words of four letters or more) so that one typo does not
+lose the word. See benchmarks/README.md for the measurements behind each choice.
 """
 
 from __future__ import annotations
@@ -23,29 +33,40 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.arabic import STOP_WORDS, normalize, stem
+from bot.arabic import STOP_WORDS, normalize, question_types, stem
 
 __all__ = ["Candidate", "Matcher"]
 
 # Longest query considered: beyond this nothing changes the answer, and a
-# pasted book must not cost more than a question.
+# pasted book must cost no more than a question.
 _MAX_QUERY_CHARS = 2000
 _MAX_QUERY_TOKENS = 64
 
-# BM25 parameters (the usual defaults; see benchmarks/README.md).
+# BM25 (the usual defaults: k1 and b barely moved the q2q figures).
 _K1 = 1.2
 _B = 0.75
-# How many texts the recall stage hands to the scoring stage.
-_RERANK_DEPTH = 50
-# Score blend: query coverage, text coverage, fuzzy string similarity.
-_W_QUERY = 0.4
-_W_TEXT = 0.3
+# IDF ** 1.5: one rare word outweighs several common ones (q2q: +0.4 P@1 over 1.0).
+_IDF_POWER = 1.5
+# Texts handed from recall to scoring (20 scored as well as 50 on q2q), and at
+# most this many texts per entry among them, so that one entry's many
+# alternatives cannot crowd out the others.
+_DEPTH = 20
+_PER_ENTRY = 3
+# Score blend: F2 of the two coverages, then the fuzzy stem-string similarity.
+_W_COVERAGE = 0.7
 _W_FUZZY = 0.3
-# Typo tolerance: nearest indexed word at this rapidfuzz ratio or better,
-# only for words of this many letters or more (short words are too ambiguous).
+_BETA2 = 4.0  # F-beta with beta = 2
+_W_TYPE_AGREE = 0.05
+_W_TYPE_CLASH = 0.05
+# Partial credit for a query stem that matches no stem of the text exactly:
+# its most similar stem there, at rapidfuzz ratio ≥ 75, earns 0.8 × similarity.
+_SOFT_CUTOFF = 75.0
+_SOFT_CREDIT = 0.8
+# Typo tolerance: nearest indexed word at this rapidfuzz ratio or better, only
+# for words of this many letters or more (shorter ones are too ambiguous).
 _TYPO_CUTOFF = 80.0
 _TYPO_MIN_LEN = 4
-_TYPO_CACHE_SIZE = 4096
+_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -59,24 +80,25 @@ class Candidate:
     text: str
     """The document text (question or alternative) that matched best."""
     coverage: float
-    """0..1: share of the query's informative (IDF) weight matched by this entry."""
+    """0..1: share of the query's informative (IDF) weight that this entry matched."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Text:
-    key: int
+    entry: int
     text: str
-    stems: tuple[str, ...]
-    joined: str
+    stems: frozenset[str]
+    joined: str  # the stems in text order, for the fuzzy comparison
     weight: float  # IDF mass of the distinct stems
+    types: frozenset[str]
 
 
 class Matcher:
     """An index over FAQ entries, each a key with one or more texts.
 
-    >>> m = Matcher({"about": ["ما هو التعاون الوطني؟"], "hours": ["متى يفتح المكتب؟"]})
-    >>> m.rank("ما هو التعاون الوطني")[0].key
-    'about'
+    >>> m = Matcher({"about": ["ما هو التعاون الوطني؟"], "founded": ["متى تأسس التعاون الوطني؟"]})
+    >>> [c.key for c in m.rank("متى تاسس التعاون الوطني")]
+    ['founded', 'about']
     """
 
     def __init__(
@@ -84,149 +106,213 @@ class Matcher:
         documents: Mapping[str, Sequence[str]],
         *,
         preprocess: Callable[[str], str] | None = None,
+        stemmer: Callable[[str], str] = stem,
     ) -> None:
         self._preprocess = preprocess
+        self._stemmer = stemmer
         self._keys: list[str] = list(documents)
-        analysed: list[tuple[int, str, list[str], list[str]]] = []
-        surface_to_stem: dict[str, str] = {}
-        for key_index, key in enumerate(self._keys):
+        analysed: list[tuple[int, str, list[str], frozenset[str]]] = []
+        surface: dict[str, str] = {}  # indexed word → its stem
+        for entry, key in enumerate(self._keys):
             for text in documents[key]:
-                words = self._words(text)
-                stems = [stem(w) for w in words]
-                for word, s in zip(words, stems, strict=True):
-                    surface_to_stem.setdefault(word, s)
-                analysed.append((key_index, text, words, stems))
+                words, types = self._analyse(text)
+                stems = [stemmer(w) for w in words]
+                surface.update(zip(words, stems, strict=True))
+                analysed.append((entry, text, stems, types))
 
         # Document frequency over entries, not texts.
-        entry_stems: dict[int, set[str]] = {}
-        for key_index, _text, _words, stems in analysed:
-            entry_stems.setdefault(key_index, set()).update(stems)
+        per_entry: list[set[str]] = [set() for _ in self._keys]
+        for entry, _text, stems, _types in analysed:
+            per_entry[entry].update(stems)
         df: dict[str, int] = {}
-        for stem_set in entry_stems.values():
+        for stem_set in per_entry:
             for s in stem_set:
                 df[s] = df.get(s, 0) + 1
-        n = max(len(entry_stems), 1)
+        n = max(sum(1 for stem_set in per_entry if stem_set), 1)
         self._idf: dict[str, float] = {s: _idf(n, f) for s, f in df.items()}
         self._max_idf = _idf(n, 1)
 
-        lengths = [len(stems) for _k, _t, _w, stems in analysed]
-        avg_len = (sum(lengths) / len(lengths)) if lengths else 1.0
-        avg_len = avg_len or 1.0
+        total_len = sum(len(stems) for _e, _t, stems, _ty in analysed)
+        avg_len = total_len / len(analysed) if total_len else 1.0
         self._texts: list[_Text] = []
-        postings: dict[str, list[tuple[int, float]]] = {}
-        for text_index, (key_index, text, _words, stems) in enumerate(analysed):
-            distinct = set(stems)
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for index, (entry, text, stems, types) in enumerate(analysed):
+            distinct = frozenset(stems)
             self._texts.append(
                 _Text(
-                    key=key_index,
+                    entry=entry,
                     text=text,
-                    stems=tuple(stems),
+                    stems=distinct,
                     joined=" ".join(stems),
                     weight=sum(self._idf[s] for s in distinct),
+                    types=types,
                 )
             )
-            norm = _K1 * (1 - _B + _B * len(stems) / avg_len)
+            norm = _K1 * (1.0 - _B + _B * len(stems) / avg_len)
             for s in distinct:
                 tf = stems.count(s)
-                postings.setdefault(s, []).append((text_index, tf * (_K1 + 1) / (tf + norm)))
-        self._postings = postings
-        self._surface_to_stem = surface_to_stem
-        self._surface_list = list(surface_to_stem)
-        self._vocabulary = frozenset(surface_to_stem)
+                self._postings.setdefault(s, []).append((index, tf * (_K1 + 1.0) / (tf + norm)))
+        self._surface = surface
+        self._surface_list = list(surface)
+        self._vocabulary = frozenset(surface)
         self._typo_cache: dict[str, str | None] = {}
 
     @property
     def vocabulary(self) -> frozenset[str]:
-        """The informative normalized words of the indexed texts."""
+        """The informative normalized words of the indexed texts (stop words left out)."""
         return self._vocabulary
 
     def rank(self, query: str, *, limit: int = 5) -> list[Candidate]:
         """Entries for ``query``, best first, one per key; ``[]`` when nothing is shared."""
-        if limit <= 0:
+        if limit <= 0 or not self._texts:
             return []
-        words = self._words(query[:_MAX_QUERY_CHARS])[:_MAX_QUERY_TOKENS]
-        if not words:
-            return []
-        # Query stems with their weight; unknown words fall back to their
-        # nearest indexed word, or count at the maximum IDF, unmatched.
-        query_weights: dict[str, float] = {}
-        total_weight = 0.0
+        words, query_types = self._analyse(query[:_MAX_QUERY_CHARS])
+        words = words[:_MAX_QUERY_TOKENS]
+
+        # Query stems with their weight. A word unknown to the index is
+        # replaced by its nearest indexed word; failing that it keeps its stem
+        # (soft matching may still find it a relative) and counts in the total
+        # at the maximum IDF.
+        weights: dict[str, float] = {}
+        unknown: dict[str, float] = {}
+        order: list[str] = []
         for word in words:
             s = self._resolve(word)
-            if s is None:
-                total_weight += self._max_idf
+            order.append(s)
+            if s in weights or s in unknown:
                 continue
-            if s not in query_weights:
-                w = self._idf[s]
-                query_weights[s] = w
-                total_weight += w
-        if not query_weights:
+            if s in self._idf:
+                weights[s] = self._idf[s]
+            else:
+                unknown[s] = self._max_idf
+        if not weights:
             return []
+        total = sum(weights.values()) + sum(unknown.values())
 
-        # Recall: BM25 accumulated over postings.
+        # Recall: BM25 accumulated over the postings of the known stems.
         acc: dict[int, float] = {}
-        postings = self._postings
-        for s, w in query_weights.items():
-            for text_index, tf_part in postings[s]:
-                acc[text_index] = acc.get(text_index, 0.0) + w * tf_part
-        top = heapq.nlargest(_RERANK_DEPTH, acc, key=acc.__getitem__)
+        for s, w in weights.items():
+            for index, tf_part in self._postings[s]:
+                acc[index] = acc.get(index, 0.0) + w * tf_part
+        chosen = self._shortlist(acc)
 
-        # Scoring: comparable 0..100.
-        query_joined = " ".join(sorted(query_weights))
-        best: dict[int, tuple[float, float, int]] = {}
-        for text_index in top:
-            doc = self._texts[text_index]
-            matched = sum(w for s, w in query_weights.items() if s in doc.stems)
-            q_cov = matched / total_weight
-            d_cov = matched / doc.weight if doc.weight else 0.0
-            fuzzy = fuzz.token_sort_ratio(query_joined, doc.joined) / 100.0
-            score = 100.0 * (_W_QUERY * q_cov + _W_TEXT * min(d_cov, 1.0) + _W_FUZZY * fuzzy)
-            previous = best.get(doc.key)
-            if previous is None or score > previous[0]:
-                best[doc.key] = (score, max(q_cov, previous[1] if previous else 0.0), text_index)
+        # Scoring.
+        joined = " ".join(order)
+        similar: dict[tuple[str, str], float] = {}
+        best: dict[int, tuple[float, float, int]] = {}  # entry → score, coverage, text
+        for index in chosen:
+            doc = self._texts[index]
+            matched = 0.0
+            missing: list[tuple[str, float]] = []
+            for s, w in weights.items():
+                if s in doc.stems:
+                    matched += w
+                else:
+                    missing.append((s, w))
+            missing.extend(unknown.items())
+            matched_doc = matched
+            if missing:
+                q_gain, d_gain = self._soft_credit(missing, doc, weights, unknown, similar)
+                matched += q_gain
+                matched_doc += d_gain
+            q_cov = min(matched / total, 1.0)
+            d_cov = min(matched_doc / doc.weight, 1.0) if doc.weight else 0.0
+            denominator = _BETA2 * d_cov + q_cov
+            f_beta = (1.0 + _BETA2) * q_cov * d_cov / denominator if denominator else 0.0
+            fuzzy = fuzz.token_sort_ratio(joined, doc.joined) / 100.0
+            score = _W_COVERAGE * f_beta + _W_FUZZY * fuzzy
+            if query_types and doc.types:
+                score += _W_TYPE_AGREE if query_types & doc.types else -_W_TYPE_CLASH
+            score = 100.0 * min(max(score, 0.0), 1.0)
+            previous = best.get(doc.entry)
+            if previous is None:
+                best[doc.entry] = (score, q_cov, index)
+            elif score > previous[0]:
+                best[doc.entry] = (score, max(q_cov, previous[1]), index)
             elif q_cov > previous[1]:
-                best[doc.key] = (previous[0], q_cov, previous[2])
+                best[doc.entry] = (previous[0], q_cov, previous[2])
+
         ranked = heapq.nlargest(limit, best.items(), key=lambda item: item[1][0])
         return [
             Candidate(
-                key=self._keys[key_index],
-                score=round(min(max(score, 0.0), 100.0), 2),
-                text=self._texts[text_index].text,
-                coverage=round(min(coverage, 1.0), 4),
+                key=self._keys[entry],
+                score=round(score, 2),
+                text=self._texts[index].text,
+                coverage=round(coverage, 4),
             )
-            for key_index, (score, coverage, text_index) in ranked
+            for entry, (score, coverage, index) in ranked
         ]
 
     # --- helpers ----------------------------------------------------------
 
-    def _words(self, text: str) -> list[str]:
+    def _analyse(self, text: str) -> tuple[list[str], frozenset[str]]:
+        """The informative normalized words of ``text`` and its question types."""
         if self._preprocess is not None:
             text = self._preprocess(text)
-        return [w for w in normalize(text).split() if w not in STOP_WORDS]
+        normalized = normalize(text)
+        words = [w for w in normalized.split() if w not in STOP_WORDS]
+        return words, question_types(normalized)
 
-    def _resolve(self, word: str) -> str | None:
-        """The indexed stem for a query word, correcting one typo if needed."""
-        s = stem(word)
-        if s in self._idf:
+    def _shortlist(self, acc: dict[int, float]) -> list[int]:
+        """The best texts by BM25, at most ``_PER_ENTRY`` per entry, ``_DEPTH`` in all."""
+        ordered = heapq.nlargest(_DEPTH * _PER_ENTRY, acc, key=acc.__getitem__)
+        chosen: list[int] = []
+        per_entry: dict[int, int] = {}
+        for index in ordered:
+            entry = self._texts[index].entry
+            if per_entry.get(entry, 0) < _PER_ENTRY:
+                per_entry[entry] = per_entry.get(entry, 0) + 1
+                chosen.append(index)
+                if len(chosen) == _DEPTH:
+                    break
+        return chosen
+
+    def _soft_credit(
+        self,
+        missing: list[tuple[str, float]],
+        doc: _Text,
+        weights: Mapping[str, float],
+        unknown: Mapping[str, float],
+        similar: dict[tuple[str, str], float],
+    ) -> tuple[float, float]:
+        """Partial credit for query stems absent from ``doc``: (query side, text side)."""
+        leftovers = [s for s in doc.stems if s not in weights and s not in unknown]
+        if not leftovers:
+            return 0.0, 0.0
+        q_gain = d_gain = 0.0
+        for s, w in missing:
+            top, top_stem = 0.0, ""
+            for other in leftovers:
+                pair = (s, other)
+                ratio = similar.get(pair)
+                if ratio is None:
+                    ratio = similar[pair] = fuzz.ratio(s, other, score_cutoff=_SOFT_CUTOFF)
+                if ratio > top:
+                    top, top_stem = ratio, other
+            if top:
+                credit = _SOFT_CREDIT * top / 100.0
+                q_gain += credit * w
+                d_gain += credit * self._idf[top_stem]
+        return q_gain, d_gain
+
+    def _resolve(self, word: str) -> str:
+        """The stem of a query word, or of its nearest indexed word when it has a typo."""
+        s = self._stemmer(word)
+        if s in self._idf or len(word) < _TYPO_MIN_LEN:
             return s
         if word in self._typo_cache:
-            return self._typo_cache[word]
-        found: str | None = None
-        if len(word) >= _TYPO_MIN_LEN and self._surface_list:
+            found = self._typo_cache[word]
+        else:
             match = process.extractOne(
-                word,
-                self._surface_list,
-                scorer=fuzz.ratio,
-                score_cutoff=_TYPO_CUTOFF,
+                word, self._surface_list, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF
             )
-            if match is not None:
-                found = self._surface_to_stem[match[0]]
-        if len(self._typo_cache) >= _TYPO_CACHE_SIZE:
-            self._typo_cache.clear()
-        self._typo_cache[word] = found
-        return found
+            found = self._surface[match[0]] if match is not None else None
+            if len(self._typo_cache) >= _CACHE_SIZE:
+                self._typo_cache.clear()
+            self._typo_cache[word] = found
+        return found if found is not None else s
 
 
 def _idf(n: int, df: int) -> float:
-    # BM25's IDF with the +1 that keeps it positive for very common words.
-    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+    # BM25's IDF (with the +1 that keeps it positive), sharpened by a power.
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5)) ** _IDF_POWER

@@ -22,7 +22,6 @@ from fake_bot_api import (
     ASK_LONG,
     ASK_MISSIONS,
     ASK_UNKNOWN,
-    BOT_ID,
     BOT_USERNAME,
     GREETING,
     Call,
@@ -561,7 +560,3 @@ def test_redact_filter_hides_the_token_in_messages_and_tracebacks() -> None:
     redact.filter(record)
     formatted = logging.Formatter().format(record)
     assert TOKEN not in formatted and "<TOKEN>" in formatted
-
-
-def test_bot_id_of_the_fake_is_used_for_replies_to_the_bot() -> None:
-    assert FakeBotAPI(TOKEN).me["id"] == BOT_ID

@@ -23,6 +23,7 @@ from bot.handlers.services import Services, services
 logger = logging.getLogger(__name__)
 
 CATEGORY_PREFIX = "c:"  # the dialogue's "list this category's questions"
+ENTRY_PREFIX = "e:"  # the dialogue's "answer this entry"
 
 
 async def _answer_query(query: CallbackQuery, text: str | None = None) -> None:
@@ -51,7 +52,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     browsing = payload.startswith(CATEGORY_PREFIX) or payload == BACK_PAYLOAD
     if browsing and reply.status == "info" and isinstance(message, Message):
         # Topics ⇄ a category's questions replace the menu instead of piling up menus.
-        markup = keyboard(reply, back=payload.startswith(CATEGORY_PREFIX) and bool(reply.buttons))
+        questions = any(b.payload.startswith(ENTRY_PREFIX) for b in reply.buttons)
+        markup = keyboard(reply, back=payload.startswith(CATEGORY_PREFIX) and questions)
         if len(split_text(text)) == 1 and await _edit(query, text, markup):
             return
     send = functools.partial(context.bot.send_message, message.chat.id)
