@@ -137,9 +137,17 @@ _DIGIT_TABLE = str.maketrans(
 # --- precompiled patterns ------------------------------------------------------
 
 _DIACRITICS_RE = re.compile(f"[{_DIACRITICS}]")
+# Which characters each table touches: a cheap search spares the translation
+# (the common case: a question without any of them).
+_ALEF_RE = re.compile("[" + "".join(map(chr, _ALEF_TABLE)) + "]")
+_HAMZA_SEAT_RE = re.compile("[" + "".join(map(chr, _HAMZA_SEAT_TABLE)) + "]")
+_PERSIAN_RE = re.compile("[" + "".join(map(chr, _PERSIAN_TABLE)) + "]")
+_DIGIT_RE = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
 _TATWEEL_RE = re.compile(_TATWEEL)
 _CONTROLS_RE = re.compile(f"[{_CONTROLS}]")
 _LATIN_MARKS_RE = re.compile("[\u0300-\u036f]")
+# Latin letters that may carry an accent, and the accents themselves.
+_LATIN_ACCENTED_RE = re.compile("[\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff]")
 # A lone hamza at the end of a word is dropped: شيء / شئ / شي all meet at شي,
 # شاطئ / شاطيء at شاطي. Inside a word (قراءة, مساءل) it is kept.
 _FINAL_HAMZA_RE = re.compile("\u0621+(?!\\w)")
@@ -174,9 +182,9 @@ def fold_case(text: str) -> str:
 
 def remove_latin_accents(text: str) -> str:
     """Strip Latin accents (é → e) so French typed without accents still matches."""
-    decomposed = unicodedata.normalize("NFD", text)
-    if decomposed == text and not _LATIN_MARKS_RE.search(text):
+    if not _LATIN_ACCENTED_RE.search(text):
         return text
+    decomposed = unicodedata.normalize("NFD", text)
     return unicodedata.normalize("NFC", _LATIN_MARKS_RE.sub("", decomposed))
 
 
@@ -192,7 +200,7 @@ def remove_tatweel(text: str) -> str:
 
 def normalize_alef(text: str) -> str:
     """أ إ آ ٱ → ا."""
-    return text.translate(_ALEF_TABLE)
+    return text.translate(_ALEF_TABLE) if _ALEF_RE.search(text) else text
 
 
 def normalize_alef_maqsura(text: str) -> str:
@@ -207,17 +215,19 @@ def normalize_teh_marbuta(text: str) -> str:
 
 def normalize_hamza(text: str) -> str:
     """ؤ → و, ئ → ي, and a lone hamza ء at the end of a word removed."""
-    return _FINAL_HAMZA_RE.sub("", text.translate(_HAMZA_SEAT_TABLE))
+    if _HAMZA_SEAT_RE.search(text):
+        text = text.translate(_HAMZA_SEAT_TABLE)
+    return _FINAL_HAMZA_RE.sub("", text)
 
 
 def map_persian_letters(text: str) -> str:
     """Persian, Urdu and Maghrebi letter forms → standard Arabic letters."""
-    return text.translate(_PERSIAN_TABLE)
+    return text.translate(_PERSIAN_TABLE) if _PERSIAN_RE.search(text) else text
 
 
 def map_digits(text: str) -> str:
     """Arabic-Indic and Persian digits → ASCII 0-9."""
-    return text.translate(_DIGIT_TABLE)
+    return text.translate(_DIGIT_TABLE) if _DIGIT_RE.search(text) else text
 
 
 def remove_punctuation(text: str) -> str:

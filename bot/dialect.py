@@ -13,9 +13,9 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -211,13 +211,50 @@ def _darija_verb(word: str, previous: str | None) -> str:
     return word
 
 
-class Canonicalizer:
-    """Callable text → canonical Arabic text, for queries and knowledge-base questions alike."""
+def consonant_skeleton(word: str) -> str:
+    """The letters Arabizi spells reliably: no article, no long vowels, hamza or final ه.
 
-    def __init__(self, lexicon: Lexicon | None = None) -> None:
+    "lmarakiz" → لمركيز → مركز, and المراكز → مركز: the two meet although the
+    Latin spelling of the vowels is anyone's guess.
+    """
+    if word.startswith(_ARTICLE):
+        word = word[2:]
+    elif word.startswith("\u0644") and len(word) > 4:  # Darija article l-
+        word = word[1:]
+    return _DOUBLED.sub(r"\1", _SKELETON_DROP.sub("", word))
+
+
+_SKELETON_DROP = re.compile("[\u0627\u0648\u064a\u0649\u0621]|\u0647$")
+_DOUBLED = re.compile(r"(.)\1+")  # Arabizi writes a doubled letter once, or twice
+_ARABIC_WORD = re.compile("^[\u0621-\u064a]+$")
+
+
+class Canonicalizer:
+    """Callable text → canonical Arabic text, for queries and knowledge-base questions alike.
+
+    With a vocabulary (the knowledge base's own Arabic words), a transliterated
+    Arabizi word that shares its consonant skeleton with one of them becomes it.
+    """
+
+    def __init__(self, lexicon: Lexicon | None = None, *, vocabulary: Iterable[str] = ()) -> None:
         self.lexicon = lexicon or default_lexicon()
+        # phrases by their first word, longest first: a query costs a dict look-up a word
+        self._phrases_by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for key, replacement in self.lexicon.phrases:
+            self._phrases_by_first.setdefault(key[0], []).append((key, replacement))
+        # the dialogue asks twice per message (matcher, information check); questions repeat
+        self._cached = lru_cache(maxsize=4096)(self._canonicalize)
+        self._skeletons: dict[str, str] = {}
+        for word in sorted(set(vocabulary)):  # sorted: the same file gives the same choice
+            if _ARABIC_WORD.match(word):
+                key = consonant_skeleton(word)
+                if len(key) >= 3:
+                    self._skeletons.setdefault(key, word)
 
     def __call__(self, text: str) -> str:
+        return self._cached(text)
+
+    def _canonicalize(self, text: str) -> str:
         words = _prepare(text).split()
         out: list[str] = []
         i = 0
@@ -235,6 +272,7 @@ class Canonicalizer:
                 replacement = known
             elif _HAS_LATIN_LETTER.search(word) and _LATIN_WORD.match(word):
                 replacement = transliterate_arabizi(word)
+                replacement = self._skeletons.get(consonant_skeleton(replacement), replacement)
             else:
                 replacement = _darija_verb(word, words[i - 1] if i else None)
                 replacement = self.lexicon.words.get(replacement, replacement)
@@ -257,15 +295,17 @@ class Canonicalizer:
         return None
 
     def _phrase_at(self, words: list[str], i: int) -> tuple[int, str] | None:
-        for key, replacement in self.lexicon.phrases:
+        for key, replacement in self._phrases_by_first.get(words[i], ()):
             if tuple(words[i : i + len(key)]) == key:
                 return len(key), replacement
         return None
 
 
-def canonicalizer_for(synonyms: Mapping[str, object] | None = None) -> Canonicalizer:
+def canonicalizer_for(
+    synonyms: Mapping[str, object] | None = None, *, vocabulary: Iterable[str] = ()
+) -> Canonicalizer:
     """The default lexicon, extended by a knowledge base's own `synonyms` section."""
     lexicon = default_lexicon()
     if synonyms:
         lexicon = lexicon.merged(synonyms)
-    return Canonicalizer(lexicon)
+    return Canonicalizer(lexicon, vocabulary=vocabulary)

@@ -59,7 +59,13 @@ class Brain:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        self.canonicalize: Canonicalizer = canonicalizer_for(kb.synonyms)
+        words = {
+            word
+            for entry in kb.entries
+            for text in (*entry.texts, entry.answer)
+            for word in normalize(text).split()
+        }
+        self.canonicalize: Canonicalizer = canonicalizer_for(kb.synonyms, vocabulary=words)
         self.matcher = Matcher(
             {entry.id: entry.texts for entry in kb.entries}, preprocess=self.canonicalize
         )
@@ -78,7 +84,7 @@ class Brain:
                 self.smalltalk_patterns.setdefault(_smalltalk_key(pattern), intent.id)
         self.smalltalk_replies = {intent.id: intent.replies for intent in kb.smalltalk}
         # longest first, so "السلام عليكم" is stripped whole before "السلام"
-        self._courtesies = sorted(self.smalltalk_patterns, key=len, reverse=True)
+        self._longest_pattern = max((len(p.split()) for p in self.smalltalk_patterns), default=0)
 
     def smalltalk_intent(self, text: str) -> str | None:
         """The intent when the whole message is small talk ("slm, chkon nta?"), else None."""
@@ -107,21 +113,24 @@ class Brain:
 
     def _strip_courtesies(self, key: str) -> tuple[str, str | None]:
         """Strip small-talk patterns from both ends; also say which intent came first."""
+        patterns = self.smalltalk_patterns
+        words = key.split()
         first: str | None = None
         changed = True
-        while changed and key:
+        while changed and words:
             changed = False
-            for pattern in self._courtesies:
-                if key == pattern or key.startswith(pattern + " "):
-                    key, changed = key[len(pattern) + 1 :], True
-                elif key.endswith(" " + pattern) or key.endswith(" \u0648" + pattern):
+            for n in range(min(self._longest_pattern, len(words)), 0, -1):
+                head, tail = " ".join(words[:n]), " ".join(words[-n:])
+                if head in patterns:
+                    words, first, changed = words[n:], first or patterns[head], True
+                elif tail in patterns or (tail[:1] == "\u0648" and tail[1:] in patterns):
                     # "… شكرا" or "… وشكرا"
-                    cut = len(pattern) + (2 if key.endswith(" \u0648" + pattern) else 1)
-                    key, changed = key[:-cut], True
+                    intent = patterns.get(tail) or patterns[tail[1:]]
+                    words, first, changed = words[:-n], first or intent, True
                 else:
                     continue
-                first = first or self.smalltalk_patterns[pattern]
-        return key, first
+                break
+        return " ".join(words), first
 
 
 def _smalltalk_key(text: str) -> str:

@@ -67,6 +67,8 @@ _SOFT_CREDIT = 0.8
 _TYPO_CUTOFF = 80.0
 _TYPO_MIN_LEN = 4
 _CACHE_SIZE = 4096
+# Below this many recalled texts a full sort is cheaper than a heap.
+_SORT_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class _Text:
     entry: int
     text: str
     stems: frozenset[str]
-    joined: str  # the stems in text order, for the fuzzy comparison
+    sorted_stems: str  # the stems sorted and joined: token_sort_ratio, precomputed
     weight: float  # IDF mass of the distinct stems
     types: frozenset[str]
 
@@ -131,11 +133,15 @@ class Matcher:
         n = max(sum(1 for stem_set in per_entry if stem_set), 1)
         self._idf: dict[str, float] = {s: _idf(n, f) for s, f in df.items()}
         self._max_idf = _idf(n, 1)
+        # Words in more than half of the entries: recall adds them only to texts
+        # that rarer words found (they cannot lift a text into the shortlist).
+        self._common = frozenset(s for s, f in df.items() if f > n / 2)
 
         total_len = sum(len(stems) for _e, _t, stems, _ty in analysed)
         avg_len = total_len / len(analysed) if total_len else 1.0
         self._texts: list[_Text] = []
-        self._postings: dict[str, list[tuple[int, float]]] = {}
+        # stem → {text index: its BM25 term score, IDF included}
+        self._postings: dict[str, dict[int, float]] = {}
         for index, (entry, text, stems, types) in enumerate(analysed):
             distinct = frozenset(stems)
             self._texts.append(
@@ -143,7 +149,7 @@ class Matcher:
                     entry=entry,
                     text=text,
                     stems=distinct,
-                    joined=" ".join(stems),
+                    sorted_stems=" ".join(sorted(stems)),
                     weight=sum(self._idf[s] for s in distinct),
                     types=types,
                 )
@@ -151,7 +157,9 @@ class Matcher:
             norm = _K1 * (1.0 - _B + _B * len(stems) / avg_len)
             for s in distinct:
                 tf = stems.count(s)
-                self._postings.setdefault(s, []).append((index, tf * (_K1 + 1.0) / (tf + norm)))
+                posting = self._postings.setdefault(s, {})
+                posting[index] = self._idf[s] * tf * (_K1 + 1.0) / (tf + norm)
+        self._one_text_per_entry = len(self._texts) == len(self._keys)
         self._surface = surface
         self._surface_list = list(surface)
         self._vocabulary = frozenset(surface)
@@ -189,37 +197,33 @@ class Matcher:
             return []
         total = sum(weights.values()) + sum(unknown.values())
 
-        # Recall: BM25 accumulated over the postings of the known stems.
-        acc: dict[int, float] = {}
-        for s, w in weights.items():
-            for index, tf_part in self._postings[s]:
-                acc[index] = acc.get(index, 0.0) + w * tf_part
-        chosen = self._shortlist(acc)
+        chosen = self._shortlist(self._recall(weights))
+        query_sorted = " ".join(sorted(order))
+        similar = self._similar_stems(weights, unknown, chosen)
 
-        # Scoring.
-        joined = " ".join(order)
-        similar: dict[tuple[str, str], float] = {}
         best: dict[int, tuple[float, float, int]] = {}  # entry → score, coverage, text
         for index in chosen:
             doc = self._texts[index]
-            matched = 0.0
-            missing: list[tuple[str, float]] = []
+            stems = doc.stems
+            matched = matched_doc = 0.0
             for s, w in weights.items():
-                if s in doc.stems:
+                if s in stems:
                     matched += w
-                else:
-                    missing.append((s, w))
-            missing.extend(unknown.items())
             matched_doc = matched
-            if missing:
-                q_gain, d_gain = self._soft_credit(missing, doc, weights, unknown, similar)
-                matched += q_gain
-                matched_doc += d_gain
+            # Soft credit for the query stems the text lacks: the most similar
+            # of the text's own stems, in proportion to the similarity.
+            for s, relatives in similar:
+                found = relatives.keys() & stems
+                if found:
+                    other = max(found, key=relatives.__getitem__)
+                    credit = _SOFT_CREDIT * relatives[other] / 100.0
+                    matched += credit * (weights.get(s) or unknown[s])
+                    matched_doc += credit * self._idf[other]
             q_cov = min(matched / total, 1.0)
             d_cov = min(matched_doc / doc.weight, 1.0) if doc.weight else 0.0
             denominator = _BETA2 * d_cov + q_cov
             f_beta = (1.0 + _BETA2) * q_cov * d_cov / denominator if denominator else 0.0
-            fuzzy = fuzz.token_sort_ratio(joined, doc.joined) / 100.0
+            fuzzy = fuzz.ratio(query_sorted, doc.sorted_stems) / 100.0  # = token_sort_ratio
             score = _W_COVERAGE * f_beta + _W_FUZZY * fuzzy
             if query_types and doc.types:
                 score += _W_TYPE_AGREE if query_types & doc.types else -_W_TYPE_CLASH
@@ -232,7 +236,7 @@ class Matcher:
             elif q_cov > previous[1]:
                 best[doc.entry] = (previous[0], q_cov, previous[2])
 
-        ranked = heapq.nlargest(limit, best.items(), key=lambda item: item[1][0])
+        ranked = sorted(best.items(), key=lambda item: item[1][0], reverse=True)[:limit]
         return [
             Candidate(
                 key=self._keys[entry],
@@ -253,47 +257,80 @@ class Matcher:
         words = [w for w in normalized.split() if w not in STOP_WORDS]
         return words, question_types(normalized)
 
+    def _recall(self, weights: Mapping[str, float]) -> dict[int, float]:
+        """BM25 scores of the texts sharing a stem with the query."""
+        postings = self._postings
+        rare = sorted(
+            (s for s in weights if s not in self._common),
+            key=lambda s: len(postings[s]),
+            reverse=True,
+        )
+        common = [s for s in weights if s in self._common]
+        acc: dict[int, float] = {}
+        if rare:
+            acc.update(postings[rare[0]])  # the longest list copied at C speed
+            for s in rare[1:]:
+                get = acc.get
+                for index, value in postings[s].items():
+                    acc[index] = get(index, 0.0) + value
+        if len(acc) < _DEPTH:
+            # Too few texts found by the rarer words: common ones may add texts.
+            for s in common:
+                get = acc.get
+                for index, value in postings[s].items():
+                    acc[index] = get(index, 0.0) + value
+        else:
+            for s in common:
+                posting = postings[s]
+                for index in acc:
+                    value = posting.get(index)
+                    if value is not None:
+                        acc[index] += value
+        return acc
+
     def _shortlist(self, acc: dict[int, float]) -> list[int]:
         """The best texts by BM25, at most ``_PER_ENTRY`` per entry, ``_DEPTH`` in all."""
-        ordered = heapq.nlargest(_DEPTH * _PER_ENTRY, acc, key=acc.__getitem__)
+        wanted = _DEPTH if self._one_text_per_entry else _DEPTH * _PER_ENTRY
+        if len(acc) <= _SORT_LIMIT:  # a C sort beats a Python heap on short lists
+            ordered = sorted(acc, key=acc.__getitem__, reverse=True)[:wanted]
+        else:
+            ordered = heapq.nlargest(wanted, acc, key=acc.__getitem__)
+        if self._one_text_per_entry:
+            return ordered
         chosen: list[int] = []
         per_entry: dict[int, int] = {}
         for index in ordered:
             entry = self._texts[index].entry
-            if per_entry.get(entry, 0) < _PER_ENTRY:
-                per_entry[entry] = per_entry.get(entry, 0) + 1
+            seen = per_entry.get(entry, 0)
+            if seen < _PER_ENTRY:
+                per_entry[entry] = seen + 1
                 chosen.append(index)
                 if len(chosen) == _DEPTH:
                     break
         return chosen
 
-    def _soft_credit(
+    def _similar_stems(
         self,
-        missing: list[tuple[str, float]],
-        doc: _Text,
         weights: Mapping[str, float],
         unknown: Mapping[str, float],
-        similar: dict[tuple[str, str], float],
-    ) -> tuple[float, float]:
-        """Partial credit for query stems absent from ``doc``: (query side, text side)."""
-        leftovers = [s for s in doc.stems if s not in weights and s not in unknown]
-        if not leftovers:
-            return 0.0, 0.0
-        q_gain = d_gain = 0.0
-        for s, w in missing:
-            top, top_stem = 0.0, ""
-            for other in leftovers:
-                pair = (s, other)
-                ratio = similar.get(pair)
-                if ratio is None:
-                    ratio = similar[pair] = fuzz.ratio(s, other, score_cutoff=_SOFT_CUTOFF)
-                if ratio > top:
-                    top, top_stem = ratio, other
-            if top:
-                credit = _SOFT_CREDIT * top / 100.0
-                q_gain += credit * w
-                d_gain += credit * self._idf[top_stem]
-        return q_gain, d_gain
+        chosen: Sequence[int],
+    ) -> list[tuple[str, dict[str, float]]]:
+        """For each query stem, the shortlisted texts' other stems that resemble it."""
+        pool = set()
+        for index in chosen:
+            pool.update(self._texts[index].stems)
+        pool.difference_update(weights)
+        pool.difference_update(unknown)
+        if not pool:
+            return []
+        found: list[tuple[str, dict[str, float]]] = []
+        for s in (*weights, *unknown):
+            relatives = process.extract(
+                s, pool, scorer=fuzz.ratio, score_cutoff=_SOFT_CUTOFF, limit=None
+            )
+            if relatives:
+                found.append((s, {other: ratio for other, ratio, _ in relatives}))
+        return found
 
     def _resolve(self, word: str) -> str:
         """The stem of a query word, or of its nearest indexed word when it has a typo."""
