@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 
 __all__ = [
     "STOP_WORDS",
@@ -34,6 +34,7 @@ __all__ = [
     "remove_tatweel",
     "stem",
     "stems",
+    "strip_clitics",
     "tokens",
 ]
 
@@ -334,8 +335,9 @@ _ARTICLE_PREFIXES: tuple[str, ...] = tuple(
         reverse=True,
     )
 )
-_CONJUNCTIONS = frozenset("\u0648\u0641")  # و ف
-_PREPOSITIONS = frozenset("\u0628\u0643\u0644")  # ب ك ل
+# Bare proclitics: conjunctions و ف, prepositions ب ك ل.
+_BARE_CLITICS = frozenset("\u0648\u0641\u0628\u0643\u0644")
+_ARTICLE = "\u0627\u0644"  # ال
 
 # Suffixes, longest first (ة is already ه after normalize).
 _SUFFIXES: tuple[str, ...] = tuple(
@@ -361,35 +363,55 @@ _SUFFIXES: tuple[str, ...] = tuple(
     )
 )
 _MIN_STEM = 3
-# A bare conjunction or preposition is taken off only when this many letters
-# remain: وزارة, فقير, بيت, كتاب stay whole; لجزيرة, وبلدية, بالوثائق do not.
+# ون ends many five-letter words of the pattern تفاعل (تعاون, قانون): it is
+# taken as the plural ending only when four letters remain (معلمون → معلم).
+_WAW_NOON = "\u0648\u0646"
+# A bare clitic is only considered on words of five letters or more.
 _MIN_AFTER_CLITIC = 4
 
 
 def stem(token: str) -> str:
-    """A light stem of one normalized token: clitics and one common suffix removed.
+    """A light stem of one normalized token: the article with its clitics, one suffix.
 
-    Affixes are only removed when at least three letters remain (four after a
-    bare و ف ب ك ل), so short words (بيت, علم) are left whole. Query and index
+    Affixes are only removed when at least three letters remain, so short words
+    (بيت, علم) are left whole. A bare و ف ب ك ل is left alone: whether it is a
+    clitic depends on the vocabulary (see ``strip_clitics``). Query and index
     go through the same function, so a stem need only be consistent, not a
     dictionary root.
 
-    >>> stem("والمساعدات"), stem("لجزيرة".replace("ة", "ه")), stem("الوطنيه")
-    ('مساعد', 'جزير', 'وطن')
+    >>> stem("والمساعدات"), stem("بالتعاون"), stem("الوطنيه"), stem("وزاره")
+    ('مساعد', 'تعاون', 'وطن', 'وزار')
     """
     word = token
     for prefix in _ARTICLE_PREFIXES:
         if word.startswith(prefix) and len(word) - len(prefix) >= _MIN_STEM:
             word = word[len(prefix) :]
             break
-    else:
-        if len(word) > _MIN_AFTER_CLITIC and word[0] in _CONJUNCTIONS:
-            word = word[1:]
-        if len(word) > _MIN_AFTER_CLITIC and word[0] in _PREPOSITIONS:
-            word = word[1:]
     for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
-            return word[: -len(suffix)]
+        if word.endswith(suffix):
+            rest = len(word) - len(suffix)
+            if rest >= _MIN_STEM and (rest > _MIN_STEM or suffix != _WAW_NOON):
+                return word[: -len(suffix)]
+    return word
+
+
+def strip_clitics(token: str, known: Container[str]) -> str:
+    """Up to two bare proclitics (و ف ب ك ل) removed when what remains is a known word.
+
+    Whether the و of وزارة is a conjunction cannot be told from the word alone;
+    whether زارة is a word of the knowledge base can. So لجزيرة becomes جزيرة
+    when جزيرة (or الجزيرة) is known, and وزارة stays whole.
+
+    >>> strip_clitics("ولجزيره", {"جزيره"}), strip_clitics("وزاره", {"زياره"})
+    ('جزيره', 'وزاره')
+    """
+    word = token
+    for cut in (1, 2):
+        if len(word) - cut < _MIN_AFTER_CLITIC or word[cut - 1] not in _BARE_CLITICS:
+            break
+        rest = word[cut:]
+        if rest in known or _ARTICLE + rest in known:
+            return rest
     return word
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.arabic import STOP_WORDS, normalize, question_types, stem
+from bot.arabic import STOP_WORDS, normalize, question_types, stem, strip_clitics
 
 __all__ = ["Candidate", "Matcher"]
 
@@ -113,14 +113,21 @@ class Matcher:
         self._preprocess = preprocess
         self._stemmer = stemmer
         self._keys: list[str] = list(documents)
-        analysed: list[tuple[int, str, list[str], frozenset[str]]] = []
-        surface: dict[str, str] = {}  # indexed word → its stem
+        # Two passes: the words of every text first, since whether a leading
+        # و ف ب ك ل is a clitic depends on the whole vocabulary.
+        texts_words: list[tuple[int, str, list[str], frozenset[str]]] = []
         for entry, key in enumerate(self._keys):
             for text in documents[key]:
                 words, types = self._analyse(text)
-                stems = [stemmer(w) for w in words]
-                surface.update(zip(words, stems, strict=True))
-                analysed.append((entry, text, stems, types))
+                texts_words.append((entry, text, words, types))
+        self._known = frozenset(w for _e, _t, words, _ty in texts_words for w in words)
+        surface: dict[str, str] = {}  # indexed word → its stem
+        for word in self._known:
+            surface[word] = stemmer(strip_clitics(word, self._known))
+        analysed = [
+            (entry, text, [surface[w] for w in words], types)
+            for entry, text, words, types in texts_words
+        ]
 
         # Document frequency over entries, not texts.
         per_entry: list[set[str]] = [set() for _ in self._keys]
@@ -133,8 +140,8 @@ class Matcher:
         n = max(sum(1 for stem_set in per_entry if stem_set), 1)
         self._idf: dict[str, float] = {s: _idf(n, f) for s, f in df.items()}
         self._max_idf = _idf(n, 1)
-        # Words in more than half of the entries: recall adds them only to texts
-        # that rarer words found (they cannot lift a text into the shortlist).
+        # Words in more than half of the entries: recall skips them when rarer
+        # words have found enough texts (the scoring stage still counts them).
         self._common = frozenset(s for s, f in df.items() if f > n / 2)
 
         total_len = sum(len(stems) for _e, _t, stems, _ty in analysed)
@@ -161,8 +168,8 @@ class Matcher:
                 posting[index] = self._idf[s] * tf * (_K1 + 1.0) / (tf + norm)
         self._one_text_per_entry = len(self._texts) == len(self._keys)
         self._surface = surface
-        self._surface_list = list(surface)
-        self._vocabulary = frozenset(surface)
+        self._surface_list = sorted(surface)  # sorted: typo ties resolve the same way every run
+        self._vocabulary = self._known
         self._typo_cache: dict[str, str | None] = {}
 
     @property
@@ -213,6 +220,8 @@ class Matcher:
             # Soft credit for the query stems the text lacks: the most similar
             # of the text's own stems, in proportion to the similarity.
             for s, relatives in similar:
+                if s in stems:
+                    continue
                 found = relatives.keys() & stems
                 if found:
                     other = max(found, key=relatives.__getitem__)
@@ -274,18 +283,13 @@ class Matcher:
                 for index, value in postings[s].items():
                     acc[index] = get(index, 0.0) + value
         if len(acc) < _DEPTH:
-            # Too few texts found by the rarer words: common ones may add texts.
+            # Too few texts found by the rarer words: the common ones may add
+            # some. Otherwise they are left to the scoring stage: they weigh
+            # little and would only reorder texts that the rarer words found.
             for s in common:
                 get = acc.get
                 for index, value in postings[s].items():
                     acc[index] = get(index, 0.0) + value
-        else:
-            for s in common:
-                posting = postings[s]
-                for index in acc:
-                    value = posting.get(index)
-                    if value is not None:
-                        acc[index] += value
         return acc
 
     def _shortlist(self, acc: dict[int, float]) -> list[int]:
@@ -334,7 +338,10 @@ class Matcher:
 
     def _resolve(self, word: str) -> str:
         """The stem of a query word, or of its nearest indexed word when it has a typo."""
-        s = self._stemmer(word)
+        known = self._surface.get(word)
+        if known is not None:
+            return known
+        s = self._stemmer(strip_clitics(word, self._known))
         if s in self._idf or len(word) < _TYPO_MIN_LEN:
             return s
         if word in self._typo_cache:

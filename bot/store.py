@@ -63,6 +63,9 @@ class QuestionLog:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False)
+        # WAL + NORMAL: a logged question costs microseconds, not a disk flush per reply
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
 
     def record_question(self, *, channel: str, text: str, reply: Reply) -> int:

@@ -112,12 +112,22 @@ class RedactFilter(logging.Filter):
         return True
 
 
-class DropInvalidToken(logging.Filter):
-    """python-telegram-bot logs a rejected token with a traceback (whose message quotes the
-    token); `run` reports it in one line instead."""
+class QuietStartupFailures(logging.Filter):
+    """Start-up failures are `run`'s to report, in one line: no tracebacks for them here.
+
+    python-telegram-bot logs a rejected token with a traceback whose message quotes
+    the token (dropped), and an unreachable API with a long httpx traceback (cut to
+    its first line).
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], InvalidToken))
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, InvalidToken):
+            return False
+        if isinstance(error, TelegramError) and "Network Retry Loop" in record.getMessage():
+            record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
 
 
 def configure_logging(*secrets: str) -> None:
@@ -130,10 +140,10 @@ def configure_logging(*secrets: str) -> None:
     # httpx logs every request URL at INFO, and the URL holds the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    redact, drop = RedactFilter(list(secrets)), DropInvalidToken()
+    quiet, redact = QuietStartupFailures(), RedactFilter(list(secrets))
     for handler in root.handlers:
-        handler.addFilter(drop)
-        handler.addFilter(redact)
+        handler.addFilter(quiet)
+        handler.addFilter(redact)  # last: it sees the final text
 
 
 # --- concurrency: chats in parallel, each chat in order ----------------------
