@@ -9,6 +9,7 @@ the time to build the index and its peak memory, side by side in one run.
     .venv/bin/python benchmarks/q2q.py              # everything
     .venv/bin/python benchmarks/q2q.py --limit 500  # quick: the first 500 queries
     .venv/bin/python benchmarks/q2q.py --engines ours,bm25
+    .venv/bin/python benchmarks/q2q.py --ablations   # one design choice undone at a time
 
 The references need the project's ``bench`` extra (bm25s, numpy, scipy); an
 engine whose package is missing is skipped with a message.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import gc
 import statistics
 import sys
@@ -30,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.arabic import normalize  # noqa: E402
+from bot.arabic import STOP_WORDS, normalize, stem  # noqa: E402
 from bot.matcher import Matcher  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "q2q"
@@ -108,9 +110,12 @@ def build_protocol(pairs: list[tuple[str, str, int]]) -> Protocol:
 # --- engines -------------------------------------------------------------------
 
 
-def build_ours(entries: Sequence[str]) -> Callable[[str], list[int]]:
+def build_ours(
+    entries: Sequence[str], *, stemmer: Callable[[str], str] | None = None
+) -> Callable[[str], list[int]]:
     index = {text: i for i, text in enumerate(entries)}
-    matcher = Matcher({text: [text] for text in entries})
+    options = {"stemmer": stemmer} if stemmer is not None else {}
+    matcher = Matcher({text: [text] for text in entries}, **options)
 
     def search(query: str) -> list[int]:
         return [index[c.key] for c in matcher.rank(query, limit=TOP)]
@@ -139,7 +144,7 @@ def _snowball_tokens() -> Callable[[str], list[str]]:
     return lambda text: stemmer.stemWords(normalize(text).split())
 
 
-def build_bm25_snowball(entries: Sequence[str]) -> Callable[[str], list[int]]:
+def build_bm25_snowball(entries: Sequence[str], *, depth: int = TOP) -> Callable[[str], list[int]]:
     import bm25s
     import numpy as np
 
@@ -158,9 +163,28 @@ def build_bm25_snowball(entries: Sequence[str]) -> Callable[[str], list[int]]:
         if not ids:
             return []
         scores = retriever.get_scores(ids)
-        top = np.argpartition(-scores, TOP)[:TOP]
+        top = np.argpartition(-scores, depth)[:depth]
         top = top[np.argsort(-scores[top])]
         return [int(i) for i in top if scores[i] > 0]
+
+    return search
+
+
+def build_bm25_rerank(entries: Sequence[str]) -> Callable[[str], list[int]]:
+    from rapidfuzz import fuzz
+
+    search_bm25 = build_bm25_snowball(
+        [" ".join(w for w in normalize(e).split() if w not in STOP_WORDS) for e in entries],
+        depth=50,
+    )
+    normalized = [normalize(e) for e in entries]
+
+    def search(query: str) -> list[int]:
+        content = " ".join(w for w in normalize(query).split() if w not in STOP_WORDS)
+        found = search_bm25(content)
+        query_norm = normalize(query)
+        found.sort(key=lambda i: fuzz.token_sort_ratio(query_norm, normalized[i]), reverse=True)
+        return found[:TOP]
 
     return search
 
@@ -170,6 +194,11 @@ ENGINES: dict[str, tuple[str, Build, str | None]] = {
     "ours": ("ours: bot.matcher.Matcher", build_ours, None),
     "wratio": ("rapidfuzz WRatio, default_process, raw text", build_wratio, None),
     "bm25": ("BM25 (bm25s) + Snowball Arabic on normalized text", build_bm25_snowball, "bm25s"),
+    "rerank": (
+        "BM25 + Snowball + stop words, top-50 re-ranked by token_sort_ratio",
+        build_bm25_rerank,
+        "bm25s",
+    ),
 }
 
 
@@ -214,6 +243,105 @@ def run_engine(name: str, protocol: Protocol, limit: int | None) -> Result | Non
     )
 
 
+# --- ablations: one design choice of bot.matcher undone at a time -----------------
+
+
+def _snowball_stemmer() -> Callable[[str], str]:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("arabic").stemWord
+
+
+def _keep_clitics(word: str, known: object) -> str:
+    return word
+
+
+# name → (overrides of bot.matcher's module settings, stemmer factory or None)
+ABLATIONS: dict[str, tuple[dict[str, object], Callable[[], Callable[[str], str]] | None]] = {
+    "final": ({}, None),
+    "no question types": ({"_W_TYPE_AGREE": 0.0, "_W_TYPE_CLASH": 0.0}, None),
+    "no soft stem credit": ({"_SOFT_CREDIT": 0.0}, None),
+    "soft credit without length guard": ({"_SOFT_MAX_LENGTH_GAP": 99}, None),
+    "no vocabulary-aware clitics": ({"strip_clitics": _keep_clitics}, None),
+    "no typo mapping": ({"_TYPO_MIN_LEN": 10**9}, None),
+    "IDF power 1.0": ({"_IDF_POWER": 1.0}, None),
+    "IDF power 2.0": ({"_IDF_POWER": 2.0}, None),
+    "F1 instead of F2": ({"_BETA2": 1.0}, None),
+    "F3 instead of F2": ({"_BETA2": 9.0}, None),
+    "no fuzzy term (coverage only)": ({"_W_COVERAGE": 1.0, "_W_FUZZY": 0.0}, None),
+    "fuzzy weight 0.5": ({"_W_COVERAGE": 0.5, "_W_FUZZY": 0.5}, None),
+    "depth 50": ({"_DEPTH": 50}, None),
+    "depth 10": ({"_DEPTH": 10}, None),
+    "BM25 k1 0.9, b 0.4": ({"_K1": 0.9, "_B": 0.4}, None),
+    "no stop words": ({"STOP_WORDS": frozenset()}, None),
+    "Snowball stemmer": ({}, _snowball_stemmer),
+    "no stemmer": ({}, lambda: str),
+}
+
+
+def _faq_check() -> Callable[[Callable[..., Matcher]], str] | None:
+    """Top-1 on the in-scope questions of the project's dev set, if it is there."""
+    dev = ROOT.parent / "shared" / "eval" / "dev.yaml"
+    kb_path = ROOT / "knowledge" / "faq_ar.yaml"
+    try:
+        from bot.dialect import canonicalizer_for
+        from bot.evaluation import load_cases, satisfies
+        from bot.knowledge import load
+    except ImportError:
+        return None
+    if not dev.is_file() or not kb_path.is_file():
+        return None
+    kb = load(kb_path)
+    canonicalize = canonicalizer_for(kb.synonyms)
+    answers = {entry.id: entry.answer for entry in kb.entries}
+    cases = [c for c in load_cases(dev) if not isinstance(c.expect, str)]
+
+    def check(make: Callable[..., Matcher]) -> str:
+        matcher = make({e.id: e.texts for e in kb.entries}, preprocess=canonicalize)
+        hits = 0
+        for case in cases:
+            found = matcher.rank(case.question, limit=1)
+            hits += bool(found) and satisfies(answers[found[0].key], case.expect)
+        return f"{hits}/{len(cases)}"
+
+    return check
+
+
+def run_ablations(protocol: Protocol, limit: int | None) -> None:
+    import bot.matcher as matcher_module
+
+    faq = _faq_check()
+    queries = protocol.queries[:limit] if limit else protocol.queries
+    print("\n| variant | P@1 | MRR@10 | P@1 even queries | P@1 odd queries | FAQ dev top-1 |")
+    print("|---|---|---|---|---|---|")
+    for name, (overrides, stemmer_factory) in ABLATIONS.items():
+        saved = {key: getattr(matcher_module, key) for key in overrides}
+        try:
+            for key, value in overrides.items():
+                setattr(matcher_module, key, value)
+            stemmer = stemmer_factory() if stemmer_factory else None
+            search = build_ours(protocol.entries, stemmer=stemmer)
+            ranks: list[int | None] = []
+            for query, relevant in zip(queries, protocol.relevant, strict=False):
+                found = search(query)
+                ranks.append(next((r for r, e in enumerate(found, 1) if e in relevant), None))
+            faq_figure = "-"
+            if faq is not None:
+                faq_figure = faq(functools.partial(Matcher, stemmer=stemmer or stem))
+        finally:
+            for key, value in saved.items():
+                setattr(matcher_module, key, value)
+        n = len(ranks) or 1
+        p1 = sum(r == 1 for r in ranks) / n
+        mrr = sum(1 / r for r in ranks if r) / n
+        halves = [ranks[0::2], ranks[1::2]]
+        p_half = [sum(r == 1 for r in h) / (len(h) or 1) for h in halves]
+        print(
+            f"| {name} | {p1:.1%} | {mrr:.3f} | {p_half[0]:.1%} | {p_half[1]:.1%} | {faq_figure} |",
+            flush=True,
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -225,6 +353,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="only the first N queries")
     parser.add_argument(
         "--engines", default=",".join(ENGINES), help=f"comma-separated, among {','.join(ENGINES)}"
+    )
+    parser.add_argument(
+        "--ablations",
+        action="store_true",
+        help="instead of the engines: our matcher with one design choice undone at a time",
     )
     args = parser.parse_args(argv)
 
@@ -245,6 +378,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.limit:
         print(f"limited to the first {args.limit} queries")
+
+    if args.ablations:
+        run_ablations(protocol, args.limit)
+        return 0
 
     names = [n.strip() for n in args.engines.split(",") if n.strip()]
     unknown = [n for n in names if n not in ENGINES]

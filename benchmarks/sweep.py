@@ -59,6 +59,8 @@ def main() -> int:
             first = replies(text)
             if first.status == "smalltalk" or first.text == base.text("too_long"):
                 return first
+            if brain.asks_what_is_lacking(brain.without_courtesies(text)):
+                return first  # no_match whatever the thresholds
             return dialogue._decide(brain, rank(brain.without_courtesies(text), limit=5))
 
         scores = []
@@ -69,16 +71,15 @@ def main() -> int:
             scores.append((overall["accuracy"], worst_tag, overall["wrong_answers"]))
         rows.append((t, scores))
 
-    def key(row):
-        _, scores = row
-        wrong = sum(s[2] for s in scores)
-        return (wrong > 0, -sum(s[0] for s in scores) / len(scores), wrong)
+    def wrong(row) -> int:
+        return int(sum(score[2] for score in row[1]))
 
-    rows.sort(key=key)
+    def accuracy(row) -> float:
+        return sum(score[0] for score in row[1]) / len(row[1])
+
     header = "answer margin clarify coverage | " + " | ".join(
         f"{name}: acc worst-tag wrong" for name in suites
     )
-    print(header)
 
     def show(t: Thresholds, scores, mark: str = "") -> None:
         cells = " | ".join(f"{a:5.1f}% {w:5.1f}% {int(n):3d}" for a, w, n in scores)
@@ -86,8 +87,22 @@ def main() -> int:
             f"{t.answer:6.0f} {t.margin:6.0f} {t.clarify:7.0f} {t.coverage:8.1f} | {cells} {mark}"
         )
 
-    for t, scores in rows[: args.top]:
-        show(t, scores)
+    # The frontier: for each count of wrong answers, the most accurate setting.
+    print("best setting for each number of wrong answers (all files together)")
+    print(header)
+    best_for: dict[int, tuple] = {}
+    for row in rows:
+        n = wrong(row)
+        if n not in best_for or accuracy(row) > accuracy(best_for[n]):
+            best_for[n] = row
+    ceiling = -1.0
+    for n in sorted(best_for):
+        row = best_for[n]
+        if accuracy(row) > ceiling:  # only settings that buy accuracy with their errors
+            show(*row)
+            ceiling = accuracy(row)
+        if n > args.top:
+            break
     current = next(
         (
             r

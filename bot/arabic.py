@@ -464,16 +464,18 @@ QUESTION_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
-    forms = sorted({normalize(p) for p in phrases}, key=len, reverse=True)
-    return re.compile(r"(?<!\S)(?:" + "|".join(map(re.escape, forms)) + r")(?!\S)")
-
-
-_QUESTION_TYPE_RES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, _phrase_pattern(phrases)) for kind, phrases in QUESTION_TYPES.items()
+# One pattern for all the phrases, longest first, whole words only; each
+# normalized phrase knows its kind.
+_QUESTION_TYPE_OF: dict[str, str] = {
+    normalize(phrase): kind for kind, phrases in QUESTION_TYPES.items() for phrase in phrases
+}
+_QUESTION_TYPE_RE = re.compile(
+    r"(?<!\S)(?:"
+    + "|".join(map(re.escape, sorted(_QUESTION_TYPE_OF, key=len, reverse=True)))
+    + r")(?!\S)"
 )
 
 
 def question_types(normalized: str) -> frozenset[str]:
     """The kinds of answer a normalized question asks for ("when", "where", ...)."""
-    return frozenset(kind for kind, pattern in _QUESTION_TYPE_RES if pattern.search(normalized))
+    return frozenset(_QUESTION_TYPE_OF[m.group()] for m in _QUESTION_TYPE_RE.finditer(normalized))

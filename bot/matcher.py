@@ -62,6 +62,9 @@ _W_TYPE_CLASH = 0.05
 # its most similar stem there, at rapidfuzz ratio ≥ 75, earns 0.8 × similarity.
 _SOFT_CUTOFF = 75.0
 _SOFT_CREDIT = 0.8
+# ...and whose length differs by at most this many letters: a short stem is
+# otherwise "similar" to every longer word that starts with it (مرا ~ مراقب).
+_SOFT_MAX_LENGTH_GAP = 1
 # Typo tolerance: nearest indexed word at this rapidfuzz ratio or better, only
 # for words of this many letters or more (shorter ones are too ambiguous).
 _TYPO_CUTOFF = 80.0
@@ -167,6 +170,11 @@ class Matcher:
                 posting = self._postings.setdefault(s, {})
                 posting[index] = self._idf[s] * tf * (_K1 + 1.0) / (tf + norm)
         self._one_text_per_entry = len(self._texts) == len(self._keys)
+        # The best-scoring texts of each common word, for the recall fallback.
+        self._best_postings = {
+            s: heapq.nlargest(_DEPTH * _PER_ENTRY, self._postings[s].items(), key=_second)
+            for s in self._common
+        }
         self._surface = surface
         self._surface_list = sorted(surface)  # sorted: typo ties resolve the same way every run
         self._vocabulary = self._known
@@ -208,14 +216,15 @@ class Matcher:
         query_sorted = " ".join(sorted(order))
         similar = self._similar_stems(weights, unknown, chosen)
 
+        idf = self._idf
+        weight_of = {**unknown, **weights}
         best: dict[int, tuple[float, float, int]] = {}  # entry → score, coverage, text
         for index in chosen:
             doc = self._texts[index]
             stems = doc.stems
-            matched = matched_doc = 0.0
-            for s, w in weights.items():
-                if s in stems:
-                    matched += w
+            matched = 0.0
+            for s in stems & weights.keys():
+                matched += weights[s]
             matched_doc = matched
             # Soft credit for the query stems the text lacks: the most similar
             # of the text's own stems, in proportion to the similarity.
@@ -226,17 +235,21 @@ class Matcher:
                 if found:
                     other = max(found, key=relatives.__getitem__)
                     credit = _SOFT_CREDIT * relatives[other] / 100.0
-                    matched += credit * (weights.get(s) or unknown[s])
-                    matched_doc += credit * self._idf[other]
-            q_cov = min(matched / total, 1.0)
-            d_cov = min(matched_doc / doc.weight, 1.0) if doc.weight else 0.0
+                    matched += credit * weight_of[s]
+                    matched_doc += credit * idf[other]
+            q_cov = matched / total
+            if q_cov > 1.0:
+                q_cov = 1.0
+            d_cov = matched_doc / doc.weight if doc.weight else 0.0
+            if d_cov > 1.0:
+                d_cov = 1.0
             denominator = _BETA2 * d_cov + q_cov
             f_beta = (1.0 + _BETA2) * q_cov * d_cov / denominator if denominator else 0.0
             fuzzy = fuzz.ratio(query_sorted, doc.sorted_stems) / 100.0  # = token_sort_ratio
             score = _W_COVERAGE * f_beta + _W_FUZZY * fuzzy
             if query_types and doc.types:
                 score += _W_TYPE_AGREE if query_types & doc.types else -_W_TYPE_CLASH
-            score = 100.0 * min(max(score, 0.0), 1.0)
+            score = 100.0 if score >= 1.0 else (100.0 * score if score > 0.0 else 0.0)
             previous = best.get(doc.entry)
             if previous is None:
                 best[doc.entry] = (score, q_cov, index)
@@ -283,12 +296,13 @@ class Matcher:
                 for index, value in postings[s].items():
                     acc[index] = get(index, 0.0) + value
         if len(acc) < _DEPTH:
-            # Too few texts found by the rarer words: the common ones may add
-            # some. Otherwise they are left to the scoring stage: they weigh
-            # little and would only reorder texts that the rarer words found.
+            # Too few texts found by the rarer words: the common ones bring
+            # their best texts (candidates for soft matching). Otherwise they
+            # are left to the scoring stage: they weigh little and would only
+            # reorder texts that the rarer words found.
             for s in common:
                 get = acc.get
-                for index, value in postings[s].items():
+                for index, value in self._best_postings[s]:
                     acc[index] = get(index, 0.0) + value
         return acc
 
@@ -320,20 +334,25 @@ class Matcher:
         chosen: Sequence[int],
     ) -> list[tuple[str, dict[str, float]]]:
         """For each query stem, the shortlisted texts' other stems that resemble it."""
-        pool = set()
-        for index in chosen:
-            pool.update(self._texts[index].stems)
+        texts = self._texts
+        pool = set().union(*(texts[index].stems for index in chosen))
         pool.difference_update(weights)
         pool.difference_update(unknown)
         if not pool:
             return []
+        choices = list(pool)
         found: list[tuple[str, dict[str, float]]] = []
         for s in (*weights, *unknown):
             relatives = process.extract(
-                s, pool, scorer=fuzz.ratio, score_cutoff=_SOFT_CUTOFF, limit=None
+                s, choices, scorer=fuzz.ratio, score_cutoff=_SOFT_CUTOFF, limit=None
             )
-            if relatives:
-                found.append((s, {other: ratio for other, ratio, _ in relatives}))
+            kept = {
+                other: ratio
+                for other, ratio, _ in relatives
+                if abs(len(other) - len(s)) <= _SOFT_MAX_LENGTH_GAP
+            }
+            if kept:
+                found.append((s, kept))
         return found
 
     def _resolve(self, word: str) -> str:
@@ -355,6 +374,10 @@ class Matcher:
                 self._typo_cache.clear()
             self._typo_cache[word] = found
         return found if found is not None else s
+
+
+def _second(item: tuple[int, float]) -> float:
+    return item[1]
 
 
 def _idf(n: int, df: int) -> float:

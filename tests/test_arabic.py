@@ -28,6 +28,7 @@ from bot.arabic import (
     remove_tatweel,
     stem,
     stems,
+    strip_clitics,
     tokens,
 )
 
@@ -41,8 +42,7 @@ def test_normalize_unicode_unfolds_presentation_forms() -> None:
 
 
 @pytest.mark.parametrize(
-    "char", ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202e", "\u2066",
-             "\u2069", "\ufeff", "\u061c"]
+    "char", [*"\u200b\u200c\u200d\u200e\u200f\u202a\u202e\u2066\u2069\ufeff\u061c"]
 )
 def test_remove_controls(char: str) -> None:
     assert remove_controls(f"الت{char}عاون") == "التعاون"
@@ -155,7 +155,7 @@ def test_normalize_chains_every_rule() -> None:
 def test_every_rule_is_in_the_chain() -> None:
     rules = {name for name in arabic.__all__ if callable(getattr(arabic, name))}
     chained = {rule.__name__ for rule in arabic._PIPELINE}
-    helpers = {"normalize", "tokens", "stem", "stems", "question_types"}
+    helpers = {"normalize", "tokens", "stem", "stems", "strip_clitics", "question_types"}
     assert rules - helpers == chained
 
 
@@ -176,11 +176,10 @@ def test_tokens() -> None:
         ("بالتعاون", "تعاون"),
         ("للمسنين", "مسن"),
         ("الوطني", "وطن"),
-        ("لجزيره", "جزير"),  # a bare preposition goes before a long word
+        ("وزاره", "وزار"),  # a bare و is left to strip_clitics
         ("خدماتها", "خدمات"),  # one suffix only
         ("معلمون", "معلم"),
         ("قانون", "قانون"),  # ون of a five-letter word is not a plural
-        ("وزاره", "وزار"),  # و of the root stays: the word is too short
         ("بيت", "بيت"),  # three letters are never cut
         ("كتاب", "كتاب"),
     ],
@@ -192,6 +191,16 @@ def test_stem(word: str, expected: str) -> None:
 def test_stem_brings_inflections_together() -> None:
     assert stem("المؤسسة".replace("ؤ", "و").replace("ة", "ه")) == stem("موسسه")
     assert stem("الوطنيه") == stem("الوطني") == stem("وطني")
+
+
+def test_strip_clitics_depends_on_the_vocabulary() -> None:
+    known = {"جزيره", "الوزاره", "التعاون"}
+    assert strip_clitics("لجزيره", known) == "جزيره"
+    assert strip_clitics("وبجزيره", known) == "جزيره"  # two clitics
+    assert strip_clitics("ولتعاون", known) == "تعاون"  # known with the article
+    assert strip_clitics("وزاره", known) == "وزاره"  # زاره is not a word here
+    assert strip_clitics("بيت", {"يت"}) == "بيت"  # too short to carry a clitic
+    assert strip_clitics("لجزيره", set()) == "لجزيره"
 
 
 def test_stems_drop_stop_words() -> None:
@@ -207,9 +216,35 @@ def test_stop_words_are_normalized() -> None:
 
 @pytest.mark.parametrize(
     "word",
-    ["ما", "ماذا", "من", "هل", "كيف", "كم", "متى", "أين", "لماذا", "في", "على", "إلى", "هذه",
-     "التي", "الذي", "le", "la", "des", "est", "quoi", "pour", "شنو", "واش", "فين", "كيفاش",
-     "ديال", "كاين"],
+    [
+        "ما",
+        "ماذا",
+        "من",
+        "هل",
+        "كيف",
+        "كم",
+        "متى",
+        "أين",
+        "لماذا",
+        "في",
+        "على",
+        "إلى",
+        "هذه",
+        "التي",
+        "الذي",
+        "le",
+        "la",
+        "des",
+        "est",
+        "quoi",
+        "pour",
+        "شنو",
+        "واش",
+        "فين",
+        "كيفاش",
+        "ديال",
+        "كاين",
+    ],
 )
 def test_stop_words(word: str) -> None:
     assert normalize(word) in STOP_WORDS
@@ -250,9 +285,8 @@ def test_question_types_need_whole_words() -> None:
 _ARABIC_HEAVY = st.text(
     alphabet=st.sampled_from(
         list("ابتثجحخدذرسشصضطظعغفقكلمنهويءآأؤإئىة")
-        + ["\u064b", "\u064e", "\u0651", "\u0652", "\u0670", "\u0640", "\u200f", "\u06cc",
-           "\u06a9", "\u0660", "\u06f5", "\u0654", " ", "\n", "؟", "،", "-", "1", "a", "A",
-           "é", "\u0301", "_", ".", "/"]
+        + list("\u064b\u064e\u0651\u0652\u0670\u0640\u200f\u06cc\u06a9\u0660\u06f5\u0654")
+        + list(" \n؟،-1aAé\u0301_./")
     ),
     max_size=60,
 )
