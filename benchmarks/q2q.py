@@ -144,7 +144,7 @@ def _snowball_tokens() -> Callable[[str], list[str]]:
     return lambda text: stemmer.stemWords(normalize(text).split())
 
 
-def build_bm25_snowball(entries: Sequence[str], *, depth: int = TOP) -> Callable[[str], list[int]]:
+def build_bm25_snowball(entries: Sequence[str]) -> Callable[[str], list[int]]:
     import bm25s
     import numpy as np
 
@@ -163,7 +163,7 @@ def build_bm25_snowball(entries: Sequence[str], *, depth: int = TOP) -> Callable
         if not ids:
             return []
         scores = retriever.get_scores(ids)
-        top = np.argpartition(-scores, depth)[:depth]
+        top = np.argpartition(-scores, TOP)[:TOP]
         top = top[np.argsort(-scores[top])]
         return [int(i) for i in top if scores[i] > 0]
 
@@ -171,20 +171,40 @@ def build_bm25_snowball(entries: Sequence[str], *, depth: int = TOP) -> Callable
 
 
 def build_bm25_rerank(entries: Sequence[str]) -> Callable[[str], list[int]]:
+    import bm25s
+    import numpy as np
     from rapidfuzz import fuzz
 
-    search_bm25 = build_bm25_snowball(
-        [" ".join(w for w in normalize(e).split() if w not in STOP_WORDS) for e in entries],
-        depth=50,
+    analyse = _snowball_tokens()
+
+    def content(text: str) -> str:
+        return " ".join(
+            analyse(" ".join(w for w in normalize(text).split() if w not in STOP_WORDS))
+        )
+
+    stemmed = [content(e) for e in entries]
+    retriever = bm25s.BM25()
+    retriever.index(
+        bm25s.tokenize(stemmed, stopwords=None, show_progress=False), show_progress=False
     )
-    normalized = [normalize(e) for e in entries]
+    vocab = retriever.vocab_dict
+    depth = 50
 
     def search(query: str) -> list[int]:
-        content = " ".join(w for w in normalize(query).split() if w not in STOP_WORDS)
-        found = search_bm25(content)
-        query_norm = normalize(query)
-        found.sort(key=lambda i: fuzz.token_sort_ratio(query_norm, normalized[i]), reverse=True)
-        return found[:TOP]
+        query_stems = content(query)
+        ids = [vocab[t] for t in query_stems.split() if t in vocab]
+        if not ids:
+            return []
+        scores = retriever.get_scores(ids)
+        top = [int(i) for i in np.argpartition(-scores, depth)[:depth] if scores[i] > 0]
+        best = float(scores.max())
+
+        # The BM25 score (as a share of the best) plus the fuzzy ratio, equally.
+        def blended(i: int) -> float:
+            return scores[i] / best + fuzz.token_sort_ratio(query_stems, stemmed[i]) / 100
+
+        top.sort(key=blended, reverse=True)
+        return top[:TOP]
 
     return search
 
@@ -195,7 +215,7 @@ ENGINES: dict[str, tuple[str, Build, str | None]] = {
     "wratio": ("rapidfuzz WRatio, default_process, raw text", build_wratio, None),
     "bm25": ("BM25 (bm25s) + Snowball Arabic on normalized text", build_bm25_snowball, "bm25s"),
     "rerank": (
-        "BM25 + Snowball + stop words, top-50 re-ranked by token_sort_ratio",
+        "BM25 + Snowball + stop words, top-50 re-ranked by BM25 + token_sort_ratio",
         build_bm25_rerank,
         "bm25s",
     ),

@@ -22,10 +22,10 @@ from bot.evaluation import evaluate, load_cases  # noqa: E402
 from bot.knowledge import load  # noqa: E402
 
 GRID = {
-    "answer": [40, 45, 50, 55, 60, 65, 70],
-    "margin": [0, 3, 5, 8, 10, 15],
-    "clarify": [30, 35, 40, 45, 50],
-    "coverage": [0.2, 0.3, 0.4, 0.5, 0.6],
+    "answer": [40, 42, 45, 48, 50, 55, 60, 65],
+    "margin": [5, 8, 10, 12, 15, 20],
+    "clarify": [35, 40, 45],
+    "coverage": [0.25, 0.3, 0.35, 0.4],
 }
 
 
@@ -84,7 +84,7 @@ def main() -> int:
     def show(t: Thresholds, scores, mark: str = "") -> None:
         cells = " | ".join(f"{a:5.1f}% {w:5.1f}% {int(n):3d}" for a, w, n in scores)
         print(
-            f"{t.answer:6.0f} {t.margin:6.0f} {t.clarify:7.0f} {t.coverage:8.1f} | {cells} {mark}"
+            f"{t.answer:6.0f} {t.margin:6.0f} {t.clarify:7.0f} {t.coverage:8.2f} | {cells} {mark}"
         )
 
     # The frontier: for each count of wrong answers, the most accurate setting.

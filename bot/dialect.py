@@ -180,10 +180,30 @@ def _prepare(text: str) -> str:
     return normalize(text.replace("-", " "))
 
 
+class _MergingLoader(yaml.SafeLoader):
+    """A key written twice in a section adds its variants instead of replacing them."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        merged: dict = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            value = self.construct_object(value_node, deep=True)
+            if isinstance(merged.get(key), list) and isinstance(value, list):
+                merged[key] = merged[key] + value
+            else:
+                merged[key] = value
+        return merged
+
+
+_MergingLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _MergingLoader.construct_mapping
+)
+
+
 @cache
 def default_lexicon() -> Lexicon:
     with LEXICON_PATH.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+        data = yaml.load(handle, Loader=_MergingLoader) or {}  # noqa: S506 (a SafeLoader)
     merged: dict[str, list[str]] = {}
     for section in data.values():  # sections (darija, arabizi, french, ...) are for humans
         for canonical, variants in (section or {}).items():
