@@ -24,11 +24,11 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
 class Thresholds:
     """Decision thresholds on the 0-100 score scale (chosen by a sweep, see README)."""
 
-    answer: float = 55.0  # the best entry must reach this to be answered
+    answer: float = 42.0  # the best entry must reach this to be answered
     margin: float = 10.0  # ...and lead the runner-up by this much, else clarify
     clarify: float = 40.0  # candidates at or above this are offered as "did you mean"
     related: float = 30.0  # an entry this close is offered beside a no_match
-    coverage: float = 0.3  # share of the question's telling words an entry must match
+    coverage: float = 0.25  # share of the question's telling words an entry must match
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ import logging
 import random
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.arabic import normalize
 from bot.config import Settings, Thresholds
@@ -78,6 +79,8 @@ class Brain:
             for word in self.canonicalize(text).split()
         }
         self.lacking = self.canonicalize.lexicon.information_types - said
+        # one message is looked at for small talk, then for courtesies: normalize it once
+        self._key = lru_cache(maxsize=1024)(_smalltalk_key)
         self.smalltalk_patterns: dict[str, str] = {}  # normalized pattern -> intent id
         for intent in kb.smalltalk:
             for pattern in intent.patterns:
@@ -88,7 +91,7 @@ class Brain:
 
     def smalltalk_intent(self, text: str) -> str | None:
         """The intent when the whole message is small talk ("slm, chkon nta?"), else None."""
-        key = _smalltalk_key(text)
+        key = self._key(text)
         if not key:
             return None
         if key in self.smalltalk_patterns:
@@ -98,10 +101,10 @@ class Brain:
             return first  # only courtesies and filler words ("شكرا بزاف خويا")
         if len(key) < 4:
             return None
-        best = max(self.smalltalk_patterns, key=lambda p: fuzz.ratio(key, p), default=None)
-        if best is not None and fuzz.ratio(key, best) >= SMALLTALK_FUZZ:
-            return self.smalltalk_patterns[best]
-        return None
+        best = process.extractOne(
+            key, self.smalltalk_patterns.keys(), scorer=fuzz.ratio, score_cutoff=SMALLTALK_FUZZ
+        )
+        return self.smalltalk_patterns[best[0]] if best is not None else None
 
     def asks_what_is_lacking(self, question: str) -> bool:
         """True for "how much does it cost", "the phone number"… when the KB never says."""
@@ -109,7 +112,7 @@ class Brain:
 
     def without_courtesies(self, text: str) -> str:
         """Greetings around a question are not the question: "السلام عليكم، متى …؟" → "متى …"."""
-        return self._strip_courtesies(_smalltalk_key(text))[0]
+        return self._strip_courtesies(self._key(text))[0]
 
     def _strip_courtesies(self, key: str) -> tuple[str, str | None]:
         """Strip small-talk patterns from both ends; also say which intent came first."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from bot.arabic import normalize
+from bot.arabic import STOP_WORDS, normalize, stem
 from bot.yamlmarks import MarkedDict, MarkedList, Position, YamlSyntaxError, load_marked
 
 DEFAULTS_PATH = Path(__file__).with_name("defaults.yaml")
@@ -254,7 +254,9 @@ def _entries(check: _Checker, data: MarkedDict) -> list[tuple[Entry, MarkedDict]
     return built
 
 
-def _check_links(check: _Checker, built: list[tuple[Entry, MarkedDict]]) -> None:
+def _check_links(
+    check: _Checker, built: list[tuple[Entry, MarkedDict]], meaning: Callable[[str], str]
+) -> None:
     first_seen: dict[str, Position] = {}
     for entry, item in built:
         if not entry.id:
@@ -272,7 +274,13 @@ def _check_links(check: _Checker, built: list[tuple[Entry, MarkedDict]]) -> None
                     _value_position(item, "follow_up"),
                     f"entry '{entry.id}': follow_up names unknown id '{target}'",
                 )
+    # Two entries must not hold the same question: to a citizen it is one question
+    # with two answers. "The same" is checked twice: after normalization (spelling,
+    # hamzas, diacritics), then as the matcher reads it (dialect words mapped,
+    # function words dropped, stems), where "شنو هي الخدمات" and "chno khedmto"
+    # meet.
     owner: dict[str, tuple[str, int]] = {}
+    read_as: dict[str, tuple[str, int, str]] = {}
     for entry, item in built:
         positions = [_value_position(item, "question")]
         alternatives = item.get("alternatives")
@@ -281,6 +289,7 @@ def _check_links(check: _Checker, built: list[tuple[Entry, MarkedDict]]) -> None
             key = normalize(text)
             if not key:
                 continue
+            line = pos.line if pos else 1
             seen = owner.get(key)
             if seen and seen[0] != entry.id:
                 check.add(
@@ -288,8 +297,19 @@ def _check_links(check: _Checker, built: list[tuple[Entry, MarkedDict]]) -> None
                     f"entry '{entry.id}': the question '{text}' is the same (after "
                     f"normalization) as one of entry '{seen[0]}' (line {seen[1]})",
                 )
-            elif not seen:
-                owner[key] = (entry.id, pos.line if pos else 1)
+                continue
+            owner.setdefault(key, (entry.id, line))
+            sense = meaning(text)
+            other = read_as.get(sense)
+            if sense and other and other[0] != entry.id:
+                check.add(
+                    pos,
+                    f"entry '{entry.id}': the question '{text}' reads the same to the bot "
+                    f"as '{other[2]}' of entry '{other[0]}' (line {other[1]}); reword or "
+                    "move one of them",
+                )
+            elif sense:
+                read_as.setdefault(sense, (entry.id, line, text))
 
 
 def _categories(
@@ -371,6 +391,19 @@ def _synonyms(check: _Checker, data: MarkedDict) -> dict[str, tuple[str, ...]]:
     }
 
 
+def _reader(synonyms: Mapping[str, tuple[str, ...]]) -> Callable[[str], str]:
+    """A text as the matcher reads it: canonical words, no function words, stems, no order."""
+    from bot.dialect import canonicalizer_for  # the dialect layer loads its lexicon lazily
+
+    canonicalize = canonicalizer_for(synonyms)
+
+    def meaning(text: str) -> str:
+        words = normalize(canonicalize(text)).split()
+        return " ".join(sorted({stem(w) for w in words if w not in STOP_WORDS}))
+
+    return meaning
+
+
 def parse(text: str, path: str = "<text>") -> KnowledgeBase:
     """Build a KnowledgeBase from YAML text; raise KnowledgeBaseError listing every problem."""
     check = _Checker(path)
@@ -385,7 +418,8 @@ def parse(text: str, path: str = "<text>") -> KnowledgeBase:
         )
         raise KnowledgeBaseError(check.problems)
     built = _entries(check, data)
-    _check_links(check, built)
+    synonyms = _synonyms(check, data)
+    _check_links(check, built, _reader(synonyms))
     meta = _text_mapping(check, data, "meta")
     texts = {**_defaults()["texts"], **_text_mapping(check, data, "texts")}
     kb = KnowledgeBase(
@@ -394,7 +428,7 @@ def parse(text: str, path: str = "<text>") -> KnowledgeBase:
         texts=texts,
         categories=_categories(check, data, built),
         smalltalk=_smalltalk(check, data),
-        synonyms=_synonyms(check, data),
+        synonyms=synonyms,
         path=path,
     )
     if check.problems:

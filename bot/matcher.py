@@ -3,10 +3,13 @@
 Everything is precomputed when the index is built; a query costs a few dict
 look-ups and a few dozen rapidfuzz calls.
 
-1. Recall: BM25 over light stems (``bot.arabic.stem``). Document frequency is
-   counted over *entries*, so an entry whose ten alternatives repeat a word does
-   not make that word common. IDF is raised to a power so that a rare word
-   outweighs several common ones.
+0. Words: normalized (``bot.arabic.normalize``), stop words dropped, a leading
+   و ف ب ك ل removed when the rest is a word of the index
+   (``bot.arabic.strip_clitics``), then light-stemmed (``bot.arabic.stem``).
+1. Recall: BM25 over the stems. Document frequency is counted over *entries*,
+   so an entry whose ten alternatives repeat a word does not make that word
+   common. IDF is raised to a power so that a rare word outweighs several
+   common ones.
 2. Scoring, on the best texts of recall, 0..100 and comparable across queries:
    - IDF-weighted coverage of the query by the text and of the text by the
      query, joined as an F2 measure (the query side counts four times as much:

@@ -155,3 +155,10 @@ def test_bad_files_never_traceback(tmp_path: Path, content: bytes) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeBaseError, match="cannot read"):
         load(tmp_path / "absent.yaml")
+
+
+def test_questions_that_read_the_same_to_the_bot(tmp_path: Path) -> None:
+    # Darija and standard Arabic wordings of one question, in two entries
+    text = SMALL_KB.replace("[ورشات القراءة للصغار,", "[فوقاش تفتح المكتبة,")
+    found = problems(tmp_path, text)
+    assert any("reads the same to the bot" in p and "'opening'" in p for p in found), found
