@@ -19,6 +19,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
+from rapidfuzz import fuzz, process
 
 from bot.arabic import normalize
 
@@ -231,6 +232,27 @@ def _darija_verb(word: str, previous: str | None) -> str:
     return word
 
 
+# Darija object/plural suffixes looked behind: يعاونو → يعاون, تتابعوه → تتابع
+_SUFFIXES = (
+    "\u0648\u0647",
+    "\u0647\u0627",
+    "\u0647\u0645",
+    "\u0643\u0645",
+    "\u0646\u064a",
+    "\u0648",
+)
+# One typo in a lexicon word: at this rapidfuzz ratio, for words this long
+_TYPO_CUTOFF = 88.0
+_TYPO_MIN_LEN = 6
+
+
+def _without_affixes(word: str) -> list[str]:
+    """The word with one clitic prefix or one Darija suffix removed, longest first."""
+    forms = [word[len(p) :] for p in _CLITICS if word.startswith(p) and len(word) - len(p) >= 3]
+    forms += [word[: -len(s)] for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= 3]
+    return forms
+
+
 def consonant_skeleton(word: str) -> str:
     """The letters Arabizi spells reliably: no article, no long vowels, hamza or final ه.
 
@@ -264,8 +286,12 @@ class Canonicalizer:
             self._phrases_by_first.setdefault(key[0], []).append((key, replacement))
         # the dialogue asks twice per message (matcher, information check); questions repeat
         self._cached = lru_cache(maxsize=4096)(self._canonicalize)
+        vocabulary = set(vocabulary)
+        # words that need no typo correction: the knowledge base's own and the lexicon's
+        self._known = frozenset(vocabulary) | frozenset(self.lexicon.words)
+        self._arabic_keys = [w for w in self.lexicon.words if _ARABIC_WORD.match(w)]
         self._skeletons: dict[str, str] = {}
-        for word in sorted(set(vocabulary)):  # sorted: the same file gives the same choice
+        for word in sorted(vocabulary):  # sorted: the same file gives the same choice
             if _ARABIC_WORD.match(word):
                 key = consonant_skeleton(word)
                 if len(key) >= 3:
@@ -302,22 +328,32 @@ class Canonicalizer:
         return " ".join(out)
 
     def _lookup(self, word: str) -> str | None:
-        """The lexicon's word for `word`, looking behind clitics: للبنات, فالمدرسة, الخزانة."""
+        """The lexicon's word for `word`, looking behind clitics (للبنات, فالمدرسة), Darija
+        suffixes (يعاونو) and, for a word nobody knows, one typo (للمعاقيين)."""
         words = self.lexicon.words
         if word in words:
             return words[word]
-        for prefix in _CLITICS:
-            rest = word[len(prefix) :]
-            if word.startswith(prefix) and len(rest) >= 3:
-                for candidate in (rest, _ARTICLE + rest):
-                    if candidate in words:
-                        return words[candidate]
+        for rest in _without_affixes(word):
+            for candidate in (rest, _ARTICLE + rest):
+                if candidate in words:
+                    return words[candidate]
+        if len(word) < _TYPO_MIN_LEN or not _ARABIC_WORD.match(word) or word in self._known:
+            return None
+        for rest in (word, *_without_affixes(word)):
+            match = process.extractOne(
+                rest, self._arabic_keys, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF
+            )
+            if match is not None and len(rest) >= _TYPO_MIN_LEN:
+                return words[match[0]]
         return None
 
     def _phrase_at(self, words: list[str], i: int) -> tuple[int, str] | None:
-        for key, replacement in self._phrases_by_first.get(words[i], ()):
-            if tuple(words[i : i + len(key)]) == key:
-                return len(key), replacement
+        first = words[i]
+        # "وعايش بوحدو" is "عايش بوحدو" after the conjunction
+        for head in (first, first[1:] if first.startswith("\u0648") else None):
+            for key, replacement in self._phrases_by_first.get(head or "", ()):
+                if (head, *words[i + 1 : i + len(key)]) == key:
+                    return len(key), replacement
         return None
 
 

@@ -391,11 +391,14 @@ def _synonyms(check: _Checker, data: MarkedDict) -> dict[str, tuple[str, ...]]:
     }
 
 
-def _reader(synonyms: Mapping[str, tuple[str, ...]]) -> Callable[[str], str]:
+def _reader(
+    synonyms: Mapping[str, tuple[str, ...]], entries: list[Entry]
+) -> Callable[[str], str]:
     """A text as the matcher reads it: canonical words, no function words, stems, no order."""
     from bot.dialect import canonicalizer_for  # the dialect layer loads its lexicon lazily
 
-    canonicalize = canonicalizer_for(synonyms)
+    vocabulary = {w for e in entries for t in (*e.texts, e.answer) for w in normalize(t).split()}
+    canonicalize = canonicalizer_for(synonyms, vocabulary=vocabulary)
 
     def meaning(text: str) -> str:
         words = normalize(canonicalize(text)).split()
@@ -419,7 +422,7 @@ def parse(text: str, path: str = "<text>") -> KnowledgeBase:
         raise KnowledgeBaseError(check.problems)
     built = _entries(check, data)
     synonyms = _synonyms(check, data)
-    _check_links(check, built, _reader(synonyms))
+    _check_links(check, built, _reader(synonyms, [entry for entry, _ in built]))
     meta = _text_mapping(check, data, "meta")
     texts = {**_defaults()["texts"], **_text_mapping(check, data, "texts")}
     kb = KnowledgeBase(

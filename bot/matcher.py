@@ -23,8 +23,8 @@ look-ups and a few dozen rapidfuzz calls.
    An entry scores as its best text.
 
 A query word absent from the index is first mapped to its nearest indexed word
-(rapidfuzz ratio ≥ 80, words of four letters or more) so that one typo does not
-lose the word. See benchmarks/README.md for the measurements behind each choice.
+(one edit away, two for long words; words of four letters or more) so that one
+typo does not lose the word. See benchmarks/README.md for the measurements behind each choice.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.arabic import STOP_WORDS, normalize, question_types, stem, strip_clitics
 
@@ -68,9 +69,12 @@ _SOFT_CREDIT = 0.8
 # ...and whose length differs by at most this many letters: a short stem is
 # otherwise "similar" to every longer word that starts with it (مرا ~ مراقب).
 _SOFT_MAX_LENGTH_GAP = 1
-# Typo tolerance: nearest indexed word at this rapidfuzz ratio or better, only
-# for words of this many letters or more (shorter ones are too ambiguous).
-_TYPO_CUTOFF = 80.0
+# Typo tolerance: the nearest indexed word at most one edit away (a letter
+# added, dropped, replaced, or two swapped; two edits from eight letters on),
+# only for words of four letters or more (shorter ones are too ambiguous).
+_TYPO_EDITS = 1
+_TYPO_EDITS_LONG = 2
+_TYPO_LONG_WORD = 8
 _TYPO_MIN_LEN = 4
 _CACHE_SIZE = 4096
 # Below this many recalled texts a full sort is cheaper than a heap.
@@ -369,8 +373,9 @@ class Matcher:
         if word in self._typo_cache:
             found = self._typo_cache[word]
         else:
+            edits = _TYPO_EDITS_LONG if len(word) >= _TYPO_LONG_WORD else _TYPO_EDITS
             match = process.extractOne(
-                word, self._surface_list, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF
+                word, self._surface_list, scorer=OSA.distance, score_cutoff=edits
             )
             found = self._surface[match[0]] if match is not None else None
             if len(self._typo_cache) >= _CACHE_SIZE:

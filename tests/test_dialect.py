@@ -9,7 +9,7 @@ def test_darija_question_words() -> None:
     canon = Canonicalizer()
     assert canon("شنو هو التعاون الوطني") == "ما هو التعاون الوطني"
     assert canon("واش كاين محو الأمية") == "هل محو الاميه"  # كاين: "is there", dropped
-    assert canon("شحال من جماعة").split()[0] == "كم"
+    assert canon("شحال من جماعة").split()[0] == "عدد"  # "how many" is a content word
 
 
 def test_darija_filler_words_are_dropped() -> None:
@@ -50,3 +50,23 @@ def test_any_text_is_safe() -> None:
     canon = Canonicalizer()
     for text in ("", "   ", "؟؟؟", "😀" * 50, "a" * 10_000, "\u200f\u202e"):
         assert isinstance(canon(text), str)
+
+
+def test_lexicon_words_survive_clitics_suffixes_and_one_typo() -> None:
+    canon = Canonicalizer()
+    assert canon("للمعاقين") == canon("المعاقين") == "اعاقه"  # clitic
+    assert canon("للمعاقيين") == "اعاقه"  # one letter too many
+    assert canon("يعاونو") == canon("يعاون")  # Darija plural suffix
+    assert canon("وعايش بوحدو") == canon("عايش بوحدو") == "المسنين"  # phrase after و
+
+
+def test_words_of_the_knowledge_base_are_never_corrected() -> None:
+    # a word the knowledge base itself uses is taken as written
+    canon = canonicalizer_for(vocabulary={"المعاقيين"})
+    assert canon("المعاقيين") == "المعاقيين"
+
+
+def test_information_kinds_are_listed() -> None:
+    lexicon = Canonicalizer().lexicon
+    assert {"سعر", "عنوان", "هاتف"} <= lexicon.information_types
+    assert Canonicalizer()("بشحال التكوين؟").split()[0] == "سعر"
