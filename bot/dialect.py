@@ -317,8 +317,14 @@ class Canonicalizer:
             if known is not None:
                 replacement = known
             elif _HAS_LATIN_LETTER.search(word) and _LATIN_WORD.match(word):
-                replacement = transliterate_arabizi(word)
-                replacement = self._skeletons.get(consonant_skeleton(replacement), replacement)
+                arabic = transliterate_arabizi(word)
+                # bnti → بنتي, a Darija word the lexicon knows; else a KB word by skeleton
+                known = self.lexicon.words.get(arabic)
+                replacement = (
+                    known
+                    if known is not None
+                    else self._skeletons.get(consonant_skeleton(arabic), arabic)
+                )
             else:
                 replacement = _darija_verb(word, words[i - 1] if i else None)
                 replacement = self.lexicon.words.get(replacement, replacement)

@@ -108,6 +108,13 @@ def test_one_letter_typo(matcher: Matcher, query: str, key: str) -> None:
     assert found[0].score >= 60
 
 
+def test_two_typos_in_a_short_word_are_not_corrected() -> None:
+    # لمغاربة is two edits from المقاربة: a different word, not a typo of it.
+    m = Matcher({"approach": ["المقاربة التشاركية"], "abroad": ["خدمات الجالية"]})
+    assert m.rank("المقاربه")[0].key == "approach"
+    assert m.rank("لمغاربة العالم") == []
+
+
 def test_clitics_are_resolved_against_the_vocabulary(matcher: Matcher) -> None:
     # وبرياض → رياض because رياض is indexed; the و of وضعية stays.
     assert top_key(matcher, "وبرياض الاطفال") == "kindergarten"
