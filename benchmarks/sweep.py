@@ -49,7 +49,11 @@ def main() -> int:
     default = Thresholds()
     rows = []
     for values in itertools.product(*GRID.values()):
-        t = Thresholds(**dict(zip(GRID, values, strict=True)), related=default.related)
+        t = Thresholds(
+            **dict(zip(GRID, values, strict=True)),
+            related=default.related,
+            evidence=default.evidence,
+        )
         if t.clarify > t.answer:
             continue
         dialogue = Dialogue(brain.kb, thresholds=t)
@@ -61,7 +65,8 @@ def main() -> int:
                 return first
             if brain.asks_what_is_lacking(brain.without_courtesies(text)):
                 return first  # no_match whatever the thresholds
-            return dialogue._decide(brain, rank(brain.without_courtesies(text), limit=5))
+            question = brain.without_courtesies(text)
+            return dialogue._decide(brain, rank(question, limit=5), question)
 
         scores = []
         for cases in suites.values():

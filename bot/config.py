@@ -29,6 +29,7 @@ class Thresholds:
     clarify: float = 40.0  # candidates at or above this are offered as "did you mean"
     related: float = 30.0  # an entry this close is offered beside a no_match
     coverage: float = 0.25  # share of the question's telling words an entry must match
+    evidence: float = 10.0  # between close entries, answer one whose answer leads by this
 
 
 @dataclass(frozen=True)
@@ -66,5 +67,6 @@ class Settings:
                 clarify=_float(env, "MATCH_CLARIFY_THRESHOLD", defaults.clarify),
                 related=_float(env, "MATCH_RELATED_THRESHOLD", defaults.related),
                 coverage=_float(env, "MATCH_MIN_COVERAGE", defaults.coverage),
+                evidence=_float(env, "MATCH_EVIDENCE_LEAD", defaults.evidence),
             ),
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -69,6 +70,11 @@ class Brain:
         self.canonicalize: Canonicalizer = canonicalizer_for(kb.synonyms, vocabulary=words)
         self.matcher = Matcher(
             {entry.id: entry.texts for entry in kb.entries}, preprocess=self.canonicalize
+        )
+        # The answers' own sentences: evidence to choose between close questions
+        self.answer_matcher = Matcher(
+            {entry.id: _sentences(entry.answer) for entry in kb.entries},
+            preprocess=self.canonicalize,
         )
         # kinds of information (price, address, phone…) no entry is asked about; answers
         # are left out because they may say "the source gives no address"
@@ -136,6 +142,13 @@ class Brain:
         return " ".join(words), first
 
 
+_SENTENCE_BREAK = re.compile(r"[.!؟?؛;:\n]+")
+
+
+def _sentences(answer: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in _SENTENCE_BREAK.split(answer) if len(p.split()) >= 3)
+
+
 def _smalltalk_key(text: str) -> str:
     return normalize(text)
 
@@ -200,6 +213,24 @@ def decide(candidates: list[Candidate], t: Thresholds) -> tuple[str, list[Candid
     return "no_match", [c for c in candidates[:MAX_CHOICES] if c.score >= t.related]
 
 
+def _by_answer_evidence(
+    brain: Brain, question: str, close: list[Candidate], lead: float
+) -> list[Candidate]:
+    """Of close candidates, the one whose answer speaks of the question far more, if any.
+
+    Two questions can read alike ("كم شراكة" / "لماذا الشراكة") while only one
+    answer holds the words asked about; the answers' sentences decide then.
+    """
+    keys = {c.key for c in close}
+    evidence = [c for c in brain.answer_matcher.rank(question, limit=30) if c.key in keys]
+    if not evidence:
+        return close
+    second = evidence[1].score if len(evidence) > 1 else 0.0
+    if evidence[0].score - second >= lead:
+        return [c for c in close if c.key == evidence[0].key]
+    return close
+
+
 class Dialogue:
     """The conversation: free text and button payloads in, Replies out. Never raises on input."""
 
@@ -256,10 +287,14 @@ class Dialogue:
         if brain.asks_what_is_lacking(question):
             related = [c for c in candidates[:MAX_CHOICES] if c.score >= self.thresholds.related]
             return self._no_match(brain, related)
-        return self._decide(brain, candidates)
+        return self._decide(brain, candidates, question)
 
-    def _decide(self, brain: Brain, candidates: list[Candidate]) -> Reply:
+    def _decide(self, brain: Brain, candidates: list[Candidate], question: str = "") -> Reply:
         status, chosen = decide(candidates, self.thresholds)
+        if status == "clarify" and len(chosen) > 1 and question:
+            chosen = _by_answer_evidence(brain, question, chosen, self.thresholds.evidence)
+            if len(chosen) == 1:
+                status = "answered"
         if status == "answered":
             entry = brain.kb.entry(chosen[0].key)
             if entry is not None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -167,13 +168,12 @@ class Matcher:
                     text=text,
                     stems=distinct,
                     sorted_stems=" ".join(sorted(stems)),
-                    weight=sum(self._idf[s] for s in distinct),
+                    weight=math.fsum([self._idf[s] for s in distinct]),
                     types=types,
                 )
             )
             norm = _K1 * (1.0 - _B + _B * len(stems) / avg_len)
-            for s in distinct:
-                tf = stems.count(s)
+            for s, tf in Counter(stems).items():
                 posting = self._postings.setdefault(s, {})
                 posting[index] = self._idf[s] * tf * (_K1 + 1.0) / (tf + norm)
         self._one_text_per_entry = len(self._texts) == len(self._keys)
@@ -229,9 +229,8 @@ class Matcher:
         for index in chosen:
             doc = self._texts[index]
             stems = doc.stems
-            matched = 0.0
-            for s in stems & weights.keys():
-                matched += weights[s]
+            # fsum: exact, so the same on every run whatever the set order
+            matched = math.fsum([weights[s] for s in stems & weights.keys()])
             matched_doc = matched
             # Soft credit for the query stems the text lacks: the most similar
             # of the text's own stems, in proportion to the similarity.
@@ -240,7 +239,8 @@ class Matcher:
                     continue
                 found = relatives.keys() & stems
                 if found:
-                    other = max(found, key=relatives.__getitem__)
+                    # the most similar; among equals, the same one on every run
+                    other = max(sorted(found), key=relatives.__getitem__)
                     credit = _SOFT_CREDIT * relatives[other] / 100.0
                     matched += credit * weight_of[s]
                     matched_doc += credit * idf[other]

@@ -733,12 +733,12 @@ entries:
   - id: training_women
     category: training
     question: ما هي مراكز التكوين المهني للنساء؟
-    answer: مراكز التربية والتكوين تكون النساء في الخياطة والطرز.
+    answer: مراكز التكوين المهني تكون النساء في الخياطة والطرز.
     source: السؤال 3
   - id: training_youth
     category: training
     question: ما هي مراكز التكوين المهني للشباب؟
-    answer: مراكز التكوين بالتدرج المهني تستقبل الشباب.
+    answer: مراكز التكوين المهني بالتدرج تستقبل الشباب.
     source: السؤال 3
   - id: history
     category: about

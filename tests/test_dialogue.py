@@ -131,3 +131,18 @@ def test_edited_file_is_reloaded_and_a_broken_edit_keeps_the_last_good(tmp_path:
 def _touch_later(path: Path) -> None:
     later = time.time() + 5
     os.utime(path, (later, later))
+
+
+def test_between_close_questions_the_answer_that_holds_the_words_is_given() -> None:
+    kb = parse(
+        SMALL_KB.replace(
+            "    answer: تنظم المكتبة ورشة للحكي لفائدة الأطفال كل يوم أربعاء.",
+            "    answer: تنظم المكتبة ورشة للحكي وورشة للرسم لفائدة الأطفال كل يوم أربعاء.",
+        )
+    )
+    question = "ورشة الرسم في المكتبة"
+    undecided = Dialogue(kb, thresholds=Thresholds(answer=101, evidence=1000)).reply(question)
+    assert undecided.status in ("clarify", "no_match")
+    close = Thresholds(answer=101, clarify=1, margin=100, coverage=0)
+    decided = Dialogue(kb, thresholds=close).reply(question)
+    assert decided.status == "answered" and decided.entry_id == "children"

@@ -193,6 +193,13 @@ def test_deterministic(matcher: Matcher) -> None:
     assert matcher.rank(query, limit=9) == matcher.rank(query, limit=9)
 
 
+def test_ties_keep_the_documents_order() -> None:
+    m = Matcher({"second": ["دروس محو الأمية"], "first": ["دروس محو الأمية"]})
+    found = m.rank("دروس محو الامية")
+    assert [c.key for c in found] == ["second", "first"]
+    assert found[0].score == found[1].score
+
+
 def test_empty_index() -> None:
     assert Matcher({}).rank("التعاون الوطني") == []
     assert Matcher({"a": []}).rank("التعاون") == []
