@@ -234,6 +234,7 @@ def _darija_verb(word: str, previous: str | None) -> str:
 
 # Darija object/plural suffixes looked behind: يعاونو → يعاون, تتابعوه → تتابع
 _SUFFIXES = (
+    "\u0648\u0646\u0627",
     "\u0648\u0647",
     "\u0647\u0627",
     "\u0647\u0645",
@@ -320,11 +321,11 @@ class Canonicalizer:
                 arabic = transliterate_arabizi(word)
                 # bnti → بنتي, a Darija word the lexicon knows; else a KB word by skeleton
                 known = self.lexicon.words.get(arabic)
-                replacement = (
-                    known
-                    if known is not None
-                    else self._skeletons.get(consonant_skeleton(arabic), arabic)
-                )
+                if known is None:
+                    kb_word = self._skeletons.get(consonant_skeleton(arabic), arabic)
+                    known = self._lookup(kb_word) if kb_word != arabic else None
+                    known = kb_word if known is None else known
+                replacement = known
             else:
                 replacement = _darija_verb(word, words[i - 1] if i else None)
                 replacement = self.lexicon.words.get(replacement, replacement)
