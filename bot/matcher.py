@@ -367,21 +367,34 @@ class Matcher:
         known = self._surface.get(word)
         if known is not None:
             return known
-        s = self._stemmer(strip_clitics(word, self._known))
+        bare = strip_clitics(word, self._known)
+        s = self._stemmer(bare)
         if s in self._idf or len(word) < _TYPO_MIN_LEN:
             return s
         if word in self._typo_cache:
             found = self._typo_cache[word]
         else:
-            edits = _TYPO_EDITS_LONG if len(word) >= _TYPO_LONG_WORD else _TYPO_EDITS
-            match = process.extractOne(
-                word, self._surface_list, scorer=OSA.distance, score_cutoff=edits
-            )
-            found = self._surface[match[0]] if match is not None else None
+            found = None
+            # the word as typed, then without its article or particle (الظهيرر → ظهيرر)
+            for form in dict.fromkeys((word, _without_article(bare))):
+                if len(form) < _TYPO_MIN_LEN:
+                    continue  # one edit makes a short word into too many others
+                edits = _TYPO_EDITS_LONG if len(form) >= _TYPO_LONG_WORD else _TYPO_EDITS
+                match = process.extractOne(
+                    form, self._surface_list, scorer=OSA.distance, score_cutoff=edits
+                )
+                if match is not None:
+                    found = self._surface[match[0]]
+                    break
             if len(self._typo_cache) >= _CACHE_SIZE:
                 self._typo_cache.clear()
             self._typo_cache[word] = found
         return found if found is not None else s
+
+
+def _without_article(word: str) -> str:
+    """ال off the front, when a word of three letters or more remains."""
+    return word[2:] if word.startswith("\u0627\u0644") and len(word) >= 5 else word
 
 
 def _second(item: tuple[int, float]) -> float:
