@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -108,12 +107,6 @@ _DARIJA_NOT_VERBS = frozenset(
 )
 
 
-def strip_accents(text: str) -> str:
-    """alphabétisation → alphabetisation (Latin only; Arabic marks are the normalizer's)."""
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in decomposed if not (unicodedata.combining(ch) and ord(ch) < 0x0370))
-
-
 def transliterate_arabizi(word: str) -> str:
     """Latin-script Darija (ta3awon, lwatani, chno) → an Arabic skeleton (تعون, لوطني, شن)."""
     word = word.lower()
@@ -150,7 +143,8 @@ class Lexicon:
         words: dict[str, str] = {}
         phrases: dict[tuple[str, ...], str] = {}
         for canonical, variants in canonical_to_variants.items():
-            target = "" if canonical in ("", "_drop") else str(canonical)
+            # targets normalized like everything else: the output needs no second pass
+            target = "" if canonical in ("", "_drop") else normalize(str(canonical))
             items = variants if isinstance(variants, list | tuple) else [variants]
             for variant in items:
                 key = tuple(_prepare(str(variant)).split())
@@ -175,8 +169,7 @@ class Lexicon:
 
 
 def _prepare(text: str) -> str:
-    """Lower-case, accents off, elisions split, then the shared Arabic normalizer."""
-    text = strip_accents(text.lower())
+    """Elisions split (l'entraide), then the shared normalizer (case, accents, Arabic)."""
     text = _ELISION.sub(lambda m: m.group(0)[:-1] + " ", text)
     return normalize(text.replace("-", " "))
 

@@ -68,13 +68,17 @@ class Brain:
             for word in normalize(text).split()
         }
         self.canonicalize: Canonicalizer = canonicalizer_for(kb.synonyms, vocabulary=words)
+        # the canonicalizer's output is normalized already: str spares a second pass
         self.matcher = Matcher(
-            {entry.id: entry.texts for entry in kb.entries}, preprocess=self.canonicalize
+            {entry.id: entry.texts for entry in kb.entries},
+            preprocess=self.canonicalize,
+            normalizer=str,
         )
         # The answers' own sentences: evidence to choose between close questions
         self.answer_matcher = Matcher(
             {entry.id: _sentences(entry.answer) for entry in kb.entries},
             preprocess=self.canonicalize,
+            normalizer=str,
         )
         # kinds of information (price, address, phone…) no entry is asked about; answers
         # are left out because they may say "the source gives no address"

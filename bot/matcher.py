@@ -120,9 +120,12 @@ class Matcher:
         *,
         preprocess: Callable[[str], str] | None = None,
         stemmer: Callable[[str], str] = stem,
+        normalizer: Callable[[str], str] = normalize,
     ) -> None:
         self._preprocess = preprocess
         self._stemmer = stemmer
+        # a preprocess whose output is already normalized passes str (nothing to redo)
+        self._normalize = normalizer
         self._keys: list[str] = list(documents)
         # Two passes: the words of every text first, since whether a leading
         # و ف ب ك ل is a clitic depends on the whole vocabulary.
@@ -282,7 +285,7 @@ class Matcher:
         """The informative normalized words of ``text`` and its question types."""
         if self._preprocess is not None:
             text = self._preprocess(text)
-        normalized = normalize(text)
+        normalized = self._normalize(text)
         words = [w for w in normalized.split() if w not in STOP_WORDS]
         return words, question_types(normalized)
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.arabic import normalize
 from bot.dialect import Canonicalizer, canonicalizer_for, transliterate_arabizi
 
 
@@ -70,3 +74,11 @@ def test_information_kinds_are_listed() -> None:
     lexicon = Canonicalizer().lexicon
     assert {"سعر", "عنوان", "هاتف"} <= lexicon.information_types
     assert Canonicalizer()("بشحال التكوين؟").split()[0] == "سعر"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_output_is_already_normalized(text: str) -> None:
+    # the matcher relies on it to skip a second normalization
+    out = Canonicalizer()(text)
+    assert normalize(out) == out
