@@ -24,8 +24,6 @@ from bot.arabic import normalize
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
 
-# French elisions (l'entraide, d'alphabétisation, qu'est-ce) split off their article.
-_ELISION = re.compile(r"\b(?:l|d|c|j|qu|n|s|m|t)['\u2019`]", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"^[a-z0-9]+$")
 _HAS_LATIN_LETTER = re.compile(r"[a-z]")
 
@@ -147,7 +145,7 @@ class Lexicon:
             target = "" if canonical in ("", "_drop") else normalize(str(canonical))
             items = variants if isinstance(variants, list | tuple) else [variants]
             for variant in items:
-                key = tuple(_prepare(str(variant)).split())
+                key = tuple(normalize(str(variant)).split())
                 if not key:
                     continue
                 if len(key) == 1:
@@ -166,12 +164,6 @@ class Lexicon:
             phrases=tuple(sorted(phrases.items(), key=lambda kv: -len(kv[0]))),
             information_types=self.information_types,
         )
-
-
-def _prepare(text: str) -> str:
-    """Elisions split (l'entraide), then the shared normalizer (case, accents, Arabic)."""
-    text = _ELISION.sub(lambda m: m.group(0)[:-1] + " ", text)
-    return normalize(text.replace("-", " "))
 
 
 class _MergingLoader(yaml.SafeLoader):
@@ -280,6 +272,8 @@ class Canonicalizer:
             self._phrases_by_first.setdefault(key[0], []).append((key, replacement))
         # the dialogue asks twice per message (matcher, information check); questions repeat
         self._cached = lru_cache(maxsize=4096)(self._canonicalize)
+        # words repeat from one question to the next far more than questions do
+        self._lookup = lru_cache(maxsize=16384)(self._lookup_word)
         vocabulary = set(vocabulary)
         # words that need no typo correction: the knowledge base's own and the lexicon's
         self._known = frozenset(vocabulary) | frozenset(self.lexicon.words)
@@ -292,10 +286,17 @@ class Canonicalizer:
                     self._skeletons.setdefault(key, word)
 
     def __call__(self, text: str) -> str:
+        return self._cached(normalize(text))
+
+    def from_normalized(self, text: str) -> str:
+        """The same for text already normalized (the dialogue normalizes each message once).
+
+        Normalization also splits French elisions: l'entraide → l entraide.
+        """
         return self._cached(text)
 
     def _canonicalize(self, text: str) -> str:
-        words = _prepare(text).split()
+        words = text.split()
         out: list[str] = []
         i = 0
         while i < len(words):
@@ -327,7 +328,7 @@ class Canonicalizer:
             i += 1
         return " ".join(out)
 
-    def _lookup(self, word: str) -> str | None:
+    def _lookup_word(self, word: str) -> str | None:
         """The lexicon's word for `word`, looking behind clitics (للبنات, فالمدرسة), Darija
         suffixes (يعاونو) and, for a word nobody knows, one typo (للمعاقيين)."""
         words = self.lexicon.words

@@ -11,7 +11,6 @@ import random
 import re
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -25,7 +24,8 @@ from bot.matcher import Candidate, Matcher
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 600  # longer than any real question; beyond it we ask for a shorter one
-MAX_CHOICES = 3  # "did you mean" offers at most this many questions
+MAX_CHOICES = 3
+_NORMALIZED_CACHE = 4096  # "did you mean" offers at most this many questions
 SMALLTALK_FUZZ = 88.0  # "salaam", "shokran": small talk survives a typo, but only whole-message
 
 # Button payloads: ASCII, short, well under Telegram's 64-byte callback_data limit.
@@ -67,8 +67,11 @@ class Brain:
             for text in (*entry.texts, entry.answer)
             for word in normalize(text).split()
         }
-        self.canonicalize: Canonicalizer = canonicalizer_for(kb.synonyms, vocabulary=words)
-        # the canonicalizer's output is normalized already: str spares a second pass
+        self.canonicalizer: Canonicalizer = canonicalizer_for(kb.synonyms, vocabulary=words)
+        # each message is normalized once, whoever looks at it (small talk, courtesies,
+        # the canonicalizer); the canonicalizer's output is normalized already, so the
+        # matchers get str as their normalizer
+        self._normalized: dict[str, str] = {}
         self.matcher = Matcher(
             {entry.id: entry.texts for entry in kb.entries},
             preprocess=self.canonicalize,
@@ -88,20 +91,31 @@ class Brain:
             for text in entry.texts
             for word in self.canonicalize(text).split()
         }
-        self.lacking = self.canonicalize.lexicon.information_types - said
-        # one message is looked at for small talk, then for courtesies: normalize it once
-        self._key = lru_cache(maxsize=1024)(_smalltalk_key)
+        self.lacking = self.canonicalizer.lexicon.information_types - said
         self.smalltalk_patterns: dict[str, str] = {}  # normalized pattern -> intent id
         for intent in kb.smalltalk:
             for pattern in intent.patterns:
-                self.smalltalk_patterns.setdefault(_smalltalk_key(pattern), intent.id)
+                self.smalltalk_patterns.setdefault(normalize(pattern), intent.id)
         self.smalltalk_replies = {intent.id: intent.replies for intent in kb.smalltalk}
         # longest first, so "السلام عليكم" is stripped whole before "السلام"
         self._longest_pattern = max((len(p.split()) for p in self.smalltalk_patterns), default=0)
 
+    def normalized(self, text: str) -> str:
+        """normalize(text), computed once per distinct text."""
+        found = self._normalized.get(text)
+        if found is None:
+            if len(self._normalized) >= _NORMALIZED_CACHE:
+                self._normalized.clear()
+            found = self._normalized[text] = normalize(text)
+        return found
+
+    def canonicalize(self, text: str) -> str:
+        """The text in canonical standard-Arabic words (dialect, Arabizi, French mapped)."""
+        return self.canonicalizer.from_normalized(self.normalized(text))
+
     def smalltalk_intent(self, text: str) -> str | None:
         """The intent when the whole message is small talk ("slm, chkon nta?"), else None."""
-        key = self._key(text)
+        key = self.normalized(text)
         if not key:
             return None
         if key in self.smalltalk_patterns:
@@ -109,8 +123,8 @@ class Brain:
         rest, first = self._strip_courtesies(key)
         if first is not None and not self.canonicalize(rest):
             return first  # only courtesies and filler words ("شكرا بزاف خويا")
-        if len(key) < 4:
-            return None
+        if len(key) < 4 or key.count(" ") > self._longest_pattern:
+            return None  # small talk is short: a long message is not a typo of a greeting
         best = process.extractOne(
             key, self.smalltalk_patterns.keys(), scorer=fuzz.ratio, score_cutoff=SMALLTALK_FUZZ
         )
@@ -122,7 +136,9 @@ class Brain:
 
     def without_courtesies(self, text: str) -> str:
         """Greetings around a question are not the question: "السلام عليكم، متى …؟" → "متى …"."""
-        return self._strip_courtesies(self._key(text))[0]
+        rest = self._strip_courtesies(self.normalized(text))[0]
+        self._normalized[rest] = rest  # words of a normalized text: normalized already
+        return rest
 
     def _strip_courtesies(self, key: str) -> tuple[str, str | None]:
         """Strip small-talk patterns from both ends; also say which intent came first."""
@@ -151,10 +167,6 @@ _SENTENCE_BREAK = re.compile(r"[.!؟?؛;:\n]+")
 
 def _sentences(answer: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in _SENTENCE_BREAK.split(answer) if len(p.split()) >= 3)
-
-
-def _smalltalk_key(text: str) -> str:
-    return normalize(text)
 
 
 class KnowledgeSource:
