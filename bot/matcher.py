@@ -189,6 +189,7 @@ class Matcher:
         self._surface_list = sorted(surface)  # sorted: typo ties resolve the same way every run
         self._vocabulary = self._known
         self._typo_cache: dict[str, str | None] = {}
+        self._resolved: dict[str, str] = {}
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -370,6 +371,15 @@ class Matcher:
         known = self._surface.get(word)
         if known is not None:
             return known
+        # words recur from one question to the next: resolve each once
+        found = self._resolved.get(word)
+        if found is None:
+            if len(self._resolved) >= _CACHE_SIZE:
+                self._resolved.clear()
+            found = self._resolved[word] = self._resolve_new(word)
+        return found
+
+    def _resolve_new(self, word: str) -> str:
         bare = strip_clitics(word, self._known)
         s = self._stemmer(bare)
         if s in self._idf or len(word) < _TYPO_MIN_LEN:
