@@ -197,7 +197,11 @@ def default_lexicon() -> Lexicon:
                 variants if isinstance(variants, list) else [variants]
             )
     lexicon = Lexicon.from_mapping(merged)
-    kinds = frozenset(normalize(str(k)) for k in (data.get("information_types") or {}))
+    kinds = frozenset(
+        normalize(str(k))
+        for section in ("information_types", "topics")
+        for k in (data.get(section) or {})
+    )
     return dataclasses.replace(lexicon, information_types=kinds)
 
 
