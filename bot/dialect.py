@@ -78,6 +78,7 @@ _ARABIZI_LETTERS = {
 _SHORT_VOWELS = frozenset("aeo")
 
 _ARTICLE = "\u0627\u0644"
+_MA = "\u0645\u0627"  # ما
 # Prefixed particles, longest first: وال بال فال كال لل ال و ف ب ل
 _CLITICS = tuple(
     sorted(
@@ -278,6 +279,7 @@ class Canonicalizer:
         self._cached = lru_cache(maxsize=4096)(self._canonicalize)
         # words repeat from one question to the next far more than questions do
         self._lookup = lru_cache(maxsize=16384)(self._lookup_word)
+        self._word = lru_cache(maxsize=16384)(self._replace_word)
         vocabulary = set(vocabulary)
         # words that need no typo correction: the knowledge base's own and the lexicon's
         self._known = frozenset(vocabulary) | frozenset(self.lexicon.words)
@@ -312,25 +314,29 @@ class Canonicalizer:
                 i += length
                 continue
             word = words[i]
-            known = self._lookup(word)
-            if known is not None:
-                replacement = known
-            elif _HAS_LATIN_LETTER.search(word) and _LATIN_WORD.match(word):
-                arabic = transliterate_arabizi(word)
-                # bnti → بنتي, a Darija word the lexicon knows; else a KB word by skeleton
-                known = self.lexicon.words.get(arabic)
-                if known is None:
-                    kb_word = self._skeletons.get(consonant_skeleton(arabic), arabic)
-                    known = self._lookup(kb_word) if kb_word != arabic else None
-                    known = kb_word if known is None else known
-                replacement = known
-            else:
-                replacement = _darija_verb(word, words[i - 1] if i else None)
-                replacement = self.lexicon.words.get(replacement, replacement)
+            after_ma = i > 0 and words[i - 1] == _MA  # "ما كيقراش": the negation's ش goes
+            replacement = self._word(word, after_ma)
             if replacement:
                 out.append(replacement)
             i += 1
         return " ".join(out)
+
+    def _replace_word(self, word: str, after_ma: bool) -> str:
+        """One word's canonical replacement ("" drops it); no phrase starts here."""
+        known = self._lookup(word)
+        if known is not None:
+            return known
+        if _HAS_LATIN_LETTER.search(word) and _LATIN_WORD.match(word):
+            arabic = transliterate_arabizi(word)
+            # bnti → بنتي, a Darija word the lexicon knows; else a KB word by skeleton
+            known = self.lexicon.words.get(arabic)
+            if known is None:
+                kb_word = self._skeletons.get(consonant_skeleton(arabic), arabic)
+                known = self._lookup(kb_word) if kb_word != arabic else None
+                known = kb_word if known is None else known
+            return known
+        verb = _darija_verb(word, _MA if after_ma else None)
+        return self.lexicon.words.get(verb, verb)
 
     def _lookup_word(self, word: str) -> str | None:
         """The lexicon's word for `word`, looking behind clitics (للبنات, فالمدرسة), Darija

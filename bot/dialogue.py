@@ -72,6 +72,7 @@ class Brain:
         # the canonicalizer); the canonicalizer's output is normalized already, so the
         # matchers get str as their normalizer
         self._normalized: dict[str, str] = {}
+        self._stripped: dict[str, tuple[str, str | None]] = {}
         self.matcher = Matcher(
             {entry.id: entry.texts for entry in kb.entries},
             preprocess=self.canonicalize,
@@ -92,6 +93,7 @@ class Brain:
             for word in self.canonicalize(text).split()
         }
         self.lacking = self.canonicalizer.lexicon.information_types - said
+        self.rendered = {entry.id: _render_answer(kb, entry) for entry in kb.entries}
         self.smalltalk_patterns: dict[str, str] = {}  # normalized pattern -> intent id
         for intent in kb.smalltalk:
             for pattern in intent.patterns:
@@ -142,6 +144,15 @@ class Brain:
 
     def _strip_courtesies(self, key: str) -> tuple[str, str | None]:
         """Strip small-talk patterns from both ends; also say which intent came first."""
+        # asked twice per message: once for small talk, once for the question
+        found = self._stripped.get(key)
+        if found is None:
+            if len(self._stripped) >= _NORMALIZED_CACHE:
+                self._stripped.clear()
+            found = self._stripped[key] = self._strip_courtesies_new(key)
+        return found
+
+    def _strip_courtesies_new(self, key: str) -> tuple[str, str | None]:
         patterns = self.smalltalk_patterns
         words = key.split()
         first: str | None = None
@@ -160,6 +171,22 @@ class Brain:
                     continue
                 break
         return " ".join(words), first
+
+
+def _render_answer(kb: KnowledgeBase, entry: Entry) -> tuple[str, tuple[Button, ...]]:
+    """An entry's answer as shown: its text, where it comes from, its follow-up buttons."""
+    source = kb.meta.get("source", "")
+    if entry.source:
+        source = f"{source} ({entry.source})" if source else entry.source
+    text = entry.answer.strip()
+    if source:
+        text = f"{text}\n\n{kb.texts.get('source_label', '')}: {source}"
+    buttons = tuple(
+        Button(f"{ENTRY}:{target.id}", target.question)
+        for target in (kb.entry(i) for i in entry.follow_up)
+        if target is not None
+    )
+    return text, buttons
 
 
 _SENTENCE_BREAK = re.compile(r"[.!؟?؛;:\n]+")
@@ -322,18 +349,7 @@ class Dialogue:
     # --- replies --------------------------------------------------------
 
     def _answer(self, entry: Entry, *, score: float) -> Reply:
-        kb = self.kb
-        source = kb.meta.get("source", "")
-        if entry.source:
-            source = f"{source} ({entry.source})" if source else entry.source
-        text = entry.answer.strip()
-        if source:
-            text = f"{text}\n\n{self.text('source_label')}: {source}"
-        buttons = tuple(
-            Button(f"{ENTRY}:{target.id}", target.question)
-            for target in (kb.entry(i) for i in entry.follow_up)
-            if target is not None
-        )
+        text, buttons = self.brain.rendered[entry.id]
         return Reply("answered", text, buttons, entry.id, round(score, 2))
 
     def _suggestions(self, brain: Brain, candidates: list[Candidate]) -> tuple[Suggestion, ...]:
