@@ -11,6 +11,7 @@ import random
 import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -72,7 +73,8 @@ class Brain:
         # the canonicalizer); the canonicalizer's output is normalized already, so the
         # matchers get str as their normalizer
         self._normalized: dict[str, str] = {}
-        self._stripped: dict[str, tuple[str, str | None]] = {}
+        # asked twice per message: once for small talk, once for the question
+        self._strip_courtesies = lru_cache(maxsize=_NORMALIZED_CACHE)(self._strip_courtesies_new)
         self.matcher = Matcher(
             {entry.id: entry.texts for entry in kb.entries},
             preprocess=self.canonicalize,
@@ -142,17 +144,8 @@ class Brain:
         self._normalized[rest] = rest  # words of a normalized text: normalized already
         return rest
 
-    def _strip_courtesies(self, key: str) -> tuple[str, str | None]:
-        """Strip small-talk patterns from both ends; also say which intent came first."""
-        # asked twice per message: once for small talk, once for the question
-        found = self._stripped.get(key)
-        if found is None:
-            if len(self._stripped) >= _NORMALIZED_CACHE:
-                self._stripped.clear()
-            found = self._stripped[key] = self._strip_courtesies_new(key)
-        return found
-
     def _strip_courtesies_new(self, key: str) -> tuple[str, str | None]:
+        """Strip small-talk patterns from both ends; also say which intent came first."""
         patterns = self.smalltalk_patterns
         words = key.split()
         first: str | None = None

@@ -29,6 +29,7 @@ typo does not lose the word. See benchmarks/README.md for the measurements behin
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from collections import Counter
@@ -189,7 +190,8 @@ class Matcher:
         self._surface_list = sorted(surface)  # sorted: typo ties resolve the same way every run
         self._vocabulary = self._known
         self._typo_cache: dict[str, str | None] = {}
-        self._resolved: dict[str, str] = {}
+        # words recur from one question to the next: resolve each once
+        self._resolve_cached = functools.lru_cache(maxsize=_CACHE_SIZE)(self._resolve_new)
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -371,13 +373,7 @@ class Matcher:
         known = self._surface.get(word)
         if known is not None:
             return known
-        # words recur from one question to the next: resolve each once
-        found = self._resolved.get(word)
-        if found is None:
-            if len(self._resolved) >= _CACHE_SIZE:
-                self._resolved.clear()
-            found = self._resolved[word] = self._resolve_new(word)
-        return found
+        return self._resolve_cached(word)
 
     def _resolve_new(self, word: str) -> str:
         bare = strip_clitics(word, self._known)
