@@ -82,3 +82,8 @@ def test_output_is_already_normalized(text: str) -> None:
     # the matcher relies on it to skip a second normalization
     out = Canonicalizer()(text)
     assert normalize(out) == out
+
+
+def test_information_kinds_and_topics_are_single_words() -> None:
+    # the dialogue looks them up word by word in the canonical question
+    assert all(" " not in kind for kind in Canonicalizer().lexicon.information_types)
