@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 600  # longer than any real question; beyond it we ask for a shorter one
 MAX_CHOICES = 3
+# An FAQ has few entries: 12 texts (at most 3 an entry) hold every contender, and
+# score 10% faster than the matcher's default 20 (same accuracy on both files).
+FAQ_SHORTLIST = 12
 _NORMALIZED_CACHE = 4096  # "did you mean" offers at most this many questions
 SMALLTALK_FUZZ = 88.0  # "salaam", "shokran": small talk survives a typo, but only whole-message
 
@@ -79,6 +82,7 @@ class Brain:
             {entry.id: entry.texts for entry in kb.entries},
             preprocess=self.canonicalize,
             normalizer=str,
+            depth=FAQ_SHORTLIST,
         )
         # The answers' own sentences: evidence to choose between close questions
         self.answer_matcher = Matcher(

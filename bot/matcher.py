@@ -122,8 +122,10 @@ class Matcher:
         preprocess: Callable[[str], str] | None = None,
         stemmer: Callable[[str], str] = stem,
         normalizer: Callable[[str], str] = normalize,
+        depth: int = _DEPTH,
     ) -> None:
         self._preprocess = preprocess
+        self._depth = depth  # how many texts recall hands to scoring (see benchmarks/README.md)
         self._stemmer = stemmer
         # a preprocess whose output is already normalized passes str (nothing to redo)
         self._normalize = normalizer
@@ -183,7 +185,7 @@ class Matcher:
         self._one_text_per_entry = len(self._texts) == len(self._keys)
         # The best-scoring texts of each common word, for the recall fallback.
         self._best_postings = {
-            s: heapq.nlargest(_DEPTH * _PER_ENTRY, self._postings[s].items(), key=_second)
+            s: heapq.nlargest(depth * _PER_ENTRY, self._postings[s].items(), key=_second)
             for s in self._common
         }
         self._surface = surface
@@ -308,7 +310,7 @@ class Matcher:
                 get = acc.get
                 for index, value in postings[s].items():
                     acc[index] = get(index, 0.0) + value
-        if len(acc) < _DEPTH:
+        if len(acc) < self._depth:
             # Too few texts found by the rarer words: the common ones bring
             # their best texts (candidates for soft matching). Otherwise they
             # are left to the scoring stage: they weigh little and would only
@@ -320,8 +322,9 @@ class Matcher:
         return acc
 
     def _shortlist(self, acc: dict[int, float]) -> list[int]:
-        """The best texts by BM25, at most ``_PER_ENTRY`` per entry, ``_DEPTH`` in all."""
-        wanted = _DEPTH if self._one_text_per_entry else _DEPTH * _PER_ENTRY
+        """The best texts by BM25, at most ``_PER_ENTRY`` per entry, ``depth`` in all."""
+        depth = self._depth
+        wanted = depth if self._one_text_per_entry else depth * _PER_ENTRY
         if len(acc) <= _SORT_LIMIT:  # a C sort beats a Python heap on short lists
             ordered = sorted(acc, key=acc.__getitem__, reverse=True)[:wanted]
         else:
@@ -336,7 +339,7 @@ class Matcher:
             if seen < _PER_ENTRY:
                 per_entry[entry] = seen + 1
                 chosen.append(index)
-                if len(chosen) == _DEPTH:
+                if len(chosen) == depth:
                     break
         return chosen
 
