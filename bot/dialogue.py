@@ -25,11 +25,11 @@ from bot.matcher import Candidate, Matcher
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 600  # longer than any real question; beyond it we ask for a shorter one
-MAX_CHOICES = 3
+MAX_CHOICES = 3  # "did you mean" offers at most this many questions
 # An FAQ has few entries: 12 texts (at most 3 an entry) hold every contender, and
 # score 10% faster than the matcher's default 20 (same accuracy on both files).
 FAQ_SHORTLIST = 12
-_NORMALIZED_CACHE = 4096  # "did you mean" offers at most this many questions
+_NORMALIZED_CACHE = 4096  # distinct messages whose normalized form is kept
 SMALLTALK_FUZZ = 88.0  # "salaam", "shokran": small talk survives a typo, but only whole-message
 
 # Button payloads: ASCII, short, well under Telegram's 64-byte callback_data limit.
@@ -90,8 +90,8 @@ class Brain:
             preprocess=self.canonicalize,
             normalizer=str,
         )
-        # kinds of information (price, address, phone…) no entry is asked about; answers
-        # are left out because they may say "the source gives no address"
+        # kinds of information (price, address…) and topics (housing, loans…) no entry is
+        # asked about; answers are left out: they may say "the source gives no address"
         said = {
             word
             for entry in kb.entries
@@ -105,7 +105,7 @@ class Brain:
             for pattern in intent.patterns:
                 self.smalltalk_patterns.setdefault(normalize(pattern), intent.id)
         self.smalltalk_replies = {intent.id: intent.replies for intent in kb.smalltalk}
-        # longest first, so "السلام عليكم" is stripped whole before "السلام"
+        # in words; stripping tries the longest first, so "السلام عليكم" goes whole
         self._longest_pattern = max((len(p.split()) for p in self.smalltalk_patterns), default=0)
 
     def normalized(self, text: str) -> str:
