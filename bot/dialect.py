@@ -351,10 +351,12 @@ class Canonicalizer:
         if len(word) < _TYPO_MIN_LEN or not _ARABIC_WORD.match(word) or word in self._known:
             return None
         for rest in (word, *_without_affixes(word)):
+            if len(rest) < _TYPO_MIN_LEN:
+                continue
             match = process.extractOne(
                 rest, self._arabic_keys, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF
             )
-            if match is not None and len(rest) >= _TYPO_MIN_LEN:
+            if match is not None:
                 return words[match[0]]
         return None
 

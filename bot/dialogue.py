@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from bot.arabic import normalize
 from bot.config import Settings, Thresholds
 from bot.dialect import Canonicalizer, canonicalizer_for
-from bot.knowledge import Entry, KnowledgeBase, KnowledgeBaseError, load
+from bot.knowledge import Entry, KnowledgeBase, KnowledgeBaseError, load, vocabulary
 from bot.matcher import Candidate, Matcher
 
 log = logging.getLogger(__name__)
@@ -65,13 +65,9 @@ class Brain:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        words = {
-            word
-            for entry in kb.entries
-            for text in (*entry.texts, entry.answer)
-            for word in normalize(text).split()
-        }
-        self.canonicalizer: Canonicalizer = canonicalizer_for(kb.synonyms, vocabulary=words)
+        self.canonicalizer: Canonicalizer = canonicalizer_for(
+            kb.synonyms, vocabulary=vocabulary(kb.entries)
+        )
         # each message is normalized once, whoever looks at it (small talk, courtesies,
         # the canonicalizer); the canonicalizer's output is normalized already, so the
         # matchers get str as their normalizer

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -391,17 +391,21 @@ def _synonyms(check: _Checker, data: MarkedDict) -> dict[str, tuple[str, ...]]:
     }
 
 
+def vocabulary(entries: Iterable[Entry]) -> set[str]:
+    """Every normalized word of the entries' questions, alternatives and answers."""
+    return {w for e in entries for t in (*e.texts, e.answer) for w in normalize(t).split()}
+
+
 def _reader(
     synonyms: Mapping[str, tuple[str, ...]], entries: list[Entry]
 ) -> Callable[[str], str]:
     """A text as the matcher reads it: canonical words, no function words, stems, no order."""
     from bot.dialect import canonicalizer_for  # the dialect layer loads its lexicon lazily
 
-    vocabulary = {w for e in entries for t in (*e.texts, e.answer) for w in normalize(t).split()}
-    canonicalize = canonicalizer_for(synonyms, vocabulary=vocabulary)
+    canonicalize = canonicalizer_for(synonyms, vocabulary=vocabulary(entries))
 
     def meaning(text: str) -> str:
-        words = normalize(canonicalize(text)).split()
+        words = canonicalize(text).split()  # normalized already
         return " ".join(sorted({stem(w) for w in words if w not in STOP_WORDS}))
 
     return meaning
