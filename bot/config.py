@@ -30,6 +30,7 @@ class Thresholds:
     related: float = 30.0  # an entry this close is offered beside a no_match
     coverage: float = 0.25  # share of the question's telling words an entry must match
     evidence: float = 10.0  # between close entries, answer one whose answer leads by this
+    facets: float = 80.0  # two linked entries both this close: answer the first, offer the other
 
 
 @dataclass(frozen=True)
@@ -68,5 +69,6 @@ class Settings:
                 related=_float(env, "MATCH_RELATED_THRESHOLD", defaults.related),
                 coverage=_float(env, "MATCH_MIN_COVERAGE", defaults.coverage),
                 evidence=_float(env, "MATCH_EVIDENCE_LEAD", defaults.evidence),
+                facets=_float(env, "MATCH_FACETS_THRESHOLD", defaults.facets),
             ),
         )

@@ -267,6 +267,24 @@ def _by_answer_evidence(
     return close
 
 
+def _facets_of_one_subject(kb: KnowledgeBase, close: list[Candidate], floor: float) -> bool:
+    """Two close entries that each offer the other as a follow-up, and both hold the question.
+
+    Staff linked them as two sides of one subject (how many partnerships / why
+    partnerships), so answering the first loses nothing: the other is among its
+    follow-up buttons, one tap away, as a "did you mean" would have been.
+    """
+    if len(close) != 2 or close[1].score < floor:
+        return False
+    first, second = kb.entry(close[0].key), kb.entry(close[1].key)
+    return (
+        first is not None
+        and second is not None
+        and second.id in first.follow_up
+        and first.id in second.follow_up
+    )
+
+
 class Dialogue:
     """The conversation: free text and button payloads in, Replies out. Never raises on input."""
 
@@ -329,7 +347,7 @@ class Dialogue:
         status, chosen = decide(candidates, self.thresholds)
         if status == "clarify" and len(chosen) > 1 and question:
             chosen = _by_answer_evidence(brain, question, chosen, self.thresholds.evidence)
-            if len(chosen) == 1:
+            if len(chosen) == 1 or _facets_of_one_subject(brain.kb, chosen, self.thresholds.facets):
                 status = "answered"
         if status == "answered":
             entry = brain.kb.entry(chosen[0].key)

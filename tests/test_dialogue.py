@@ -146,3 +146,45 @@ def test_between_close_questions_the_answer_that_holds_the_words_is_given() -> N
     close = Thresholds(answer=101, clarify=1, margin=100, coverage=0)
     decided = Dialogue(kb, thresholds=close).reply(question)
     assert decided.status == "answered" and decided.entry_id == "children"
+
+
+FACETS_KB = """\
+meta:
+  title: مكتبة الحي
+  source: "دليل مكتبة الحي، 2020"
+categories:
+  reading: المطالعة
+entries:
+  - id: workshops_count
+    category: reading
+    question: كم عدد ورشات المطالعة في السنة؟
+    alternatives: [ورشات المطالعة بالأرقام]
+    answer: نظمت المكتبة 40 لقاء هذه السنة.
+    follow_up: [workshops_why, opening]
+  - id: workshops_why
+    category: reading
+    question: لماذا تنظم المكتبة ورشات المطالعة؟
+    alternatives: [أهمية ورشات المطالعة]
+    answer: لتحبيب القراءة إلى الأطفال.
+    follow_up: [workshops_count]
+  - id: opening
+    category: reading
+    question: متى تفتح المكتبة؟
+    answer: تفتح المكتبة من التاسعة صباحا.
+"""
+
+
+def test_two_linked_sides_of_one_subject_answer_the_first_and_offer_the_other() -> None:
+    question = "ورشات المطالعة"
+    both_hold_it = Thresholds(facets=75)  # both score 76-78 on this small file
+    linked = Dialogue(parse(FACETS_KB), thresholds=both_hold_it).reply(question)
+    assert linked.status == "answered"
+    other = {"workshops_count": "e:workshops_why", "workshops_why": "e:workshops_count"}
+    assert other[linked.entry_id] in [b.payload for b in linked.buttons]
+    # the same two entries, not linked both ways: the user is asked
+    one_way = FACETS_KB.replace("    follow_up: [workshops_count]\n", "")
+    assert Dialogue(parse(one_way), thresholds=both_hold_it).reply(question).status == "clarify"
+    # linked, but a question that only half fits them is asked about too
+    assert Dialogue(parse(FACETS_KB), thresholds=Thresholds(facets=101)).reply(
+        question
+    ).status == "clarify"
