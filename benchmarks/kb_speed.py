@@ -68,14 +68,20 @@ def main() -> int:
     # without the noise of whatever else runs on the machine.
     quiet = statistics.median(min(t) for t in per_question)
     print(f"knowledge base: {args.kb} ({len(dialogue.kb.entries)} entries)")
-    print(f"start-up (load + validate + index), median of {args.loads}: "
-          f"{statistics.median(startups) * 1000:.1f} ms")
-    print(f"answer time over {len(times)} replies ({len(questions)} questions × {args.rounds}): "
-          f"median {statistics.median(times) * 1000:.3f} ms, "
-          f"p90 {times[int(len(times) * 0.9)] * 1000:.3f} ms, max {times[-1] * 1000:.3f} ms")
+    print(
+        f"start-up (load + validate + index), median of {args.loads}: "
+        f"{statistics.median(startups) * 1000:.1f} ms"
+    )
+    print(
+        f"answer time over {len(times)} replies ({len(questions)} questions × {args.rounds}): "
+        f"median {statistics.median(times) * 1000:.3f} ms, "
+        f"p90 {times[int(len(times) * 0.9)] * 1000:.3f} ms, max {times[-1] * 1000:.3f} ms"
+    )
     print(f"median over questions of each one's fastest cold round: {quiet * 1000:.3f} ms")
-    print(f"warm (after the other half of the questions, never the same one): "
-          f"median {statistics.median(warm) * 1000:.3f} ms")
+    print(
+        f"warm (after the other half of the questions, never the same one): "
+        f"median {statistics.median(warm) * 1000:.3f} ms"
+    )
     return 0
 
 

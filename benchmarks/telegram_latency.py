@@ -52,11 +52,18 @@ def percentile(values: list[float], share: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100, help="questions to time")
-    parser.add_argument("--kb", type=Path, help="knowledge base (default: the real one, "
-                        "or the tests' own if it is absent)")
+    parser.add_argument(
+        "--kb",
+        type=Path,
+        help="knowledge base (default: the real one, or the tests' own if it is absent)",
+    )
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per reply")
-    parser.add_argument("--rate", type=float, default=20.0,
-                        help="questions a second at most (Telegram allows a bot 30 replies)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=20.0,
+        help="questions a second at most (Telegram allows a bot 30 replies)",
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp, FakeBotAPI(TOKEN) as api:
@@ -109,8 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"messages: {len(latencies)} (after {WARM_UP} warm-up), at most {args.rate:g} a second")
     print(f"median: {statistics.median(latencies):.1f} ms")
     print(f"p90:    {percentile(latencies, 0.90):.1f} ms")
-    print(f"min / mean / max: {min(latencies):.1f} / {statistics.fmean(latencies):.1f} / "
-          f"{max(latencies):.1f} ms")
+    print(
+        f"min / mean / max: {min(latencies):.1f} / {statistics.fmean(latencies):.1f} / "
+        f"{max(latencies):.1f} ms"
+    )
     return 0
 
 

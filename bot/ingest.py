@@ -59,8 +59,10 @@ _SENTENCE_END_RE = re.compile(rf"[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSER
 _ENDS_SENTENCE_RE = re.compile(rf"[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSERS)}]*\Z")
 # Whitespace plus invisible marks (BOM, zero-width space, bidi controls) that
 # scrapes leave at line edges and that would hide a marker like "س:".
-_EDGE_JUNK_RE = re.compile(r"^[\s\ufeff\u200b-\u200f\u061c\u202a-\u202e\u2066-\u2069]+|"
-                           r"[\s\ufeff\u200b-\u200f\u061c\u202a-\u202e\u2066-\u2069]+$")
+_EDGE_JUNK_RE = re.compile(
+    r"^[\s\ufeff\u200b-\u200f\u061c\u202a-\u202e\u2066-\u2069]+|"
+    r"[\s\ufeff\u200b-\u200f\u061c\u202a-\u202e\u2066-\u2069]+$"
+)
 
 _CATEGORY_ID = "interview"
 _CATEGORY_TITLE = "الحوار"
@@ -161,7 +163,7 @@ def _pair_blocks(blocks: list[_Block]) -> tuple[list[tuple[str, str]], list[str]
 
 
 def _parse_date(raw: str) -> str | None:
-    """"17 - 03 - 2011" (any digits, - / . separators) → "2011-03-17", else None."""
+    """ "17 - 03 - 2011" (any digits, - / . separators) → "2011-03-17", else None."""
     match = _DATE_RE.match(raw.strip())
     if not match:
         return None

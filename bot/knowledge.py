@@ -396,9 +396,7 @@ def vocabulary(entries: Iterable[Entry]) -> set[str]:
     return {w for e in entries for t in (*e.texts, e.answer) for w in normalize(t).split()}
 
 
-def _reader(
-    synonyms: Mapping[str, tuple[str, ...]], entries: list[Entry]
-) -> Callable[[str], str]:
+def _reader(synonyms: Mapping[str, tuple[str, ...]], entries: list[Entry]) -> Callable[[str], str]:
     """A text as the matcher reads it: canonical words, no function words, stems, no order."""
     from bot.dialect import canonicalizer_for  # the dialect layer loads its lexicon lazily
 

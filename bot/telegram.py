@@ -283,13 +283,15 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
                 allowed_updates=ALLOWED_UPDATES, bootstrap_retries=BOOTSTRAP_RETRIES
             )
     except InvalidToken:
-        print("error: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather",
-              file=sys.stderr)
+        print(
+            "error: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", file=sys.stderr
+        )
         return 2
     except TelegramError as exc:
         message = str(exc).replace(settings.telegram_token, REDACTED)
-        print(f"error: the Telegram Bot API at {api} failed at start-up: {message}",
-              file=sys.stderr)
+        print(
+            f"error: the Telegram Bot API at {api} failed at start-up: {message}", file=sys.stderr
+        )
         return 1
     except OSError as exc:  # the webhook port is taken, or not ours to bind
         print(f"error: cannot listen on port {settings.port}: {exc}", file=sys.stderr)

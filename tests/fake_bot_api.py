@@ -36,9 +36,19 @@ MAX_LONG_POLL = 30.0  # seconds; a getUpdates never waits longer than this
 
 # Form fields the bot sends as plain strings; every other field is JSON-encoded.
 _STRING_FIELDS = {
-    "text", "url", "secret_token", "callback_query_id", "caption", "parse_mode",
-    "language_code", "inline_message_id", "action", "ip_address", "description",
-    "short_description", "name",
+    "text",
+    "url",
+    "secret_token",
+    "callback_query_id",
+    "caption",
+    "parse_mode",
+    "language_code",
+    "inline_message_id",
+    "action",
+    "ip_address",
+    "description",
+    "short_description",
+    "name",
 }
 
 
@@ -189,7 +199,11 @@ class FakeBotAPI:
         return self._update(message=message)
 
     def photo(
-        self, chat_id: int, *, user_id: int | None = None, chat_type: str = "private",
+        self,
+        chat_id: int,
+        *,
+        user_id: int | None = None,
+        chat_type: str = "private",
         caption: str | None = None,
     ) -> dict[str, Any]:
         message = self._message(chat_id, user_id, chat_type, None)
@@ -209,8 +223,13 @@ class FakeBotAPI:
         message[kind] = {
             "voice": {"file_id": "v1", "file_unique_id": "v1", "duration": 2},
             "sticker": {
-                "file_id": "s1", "file_unique_id": "s1", "type": "regular",
-                "width": 512, "height": 512, "is_animated": False, "is_video": False,
+                "file_id": "s1",
+                "file_unique_id": "s1",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
             },
             "document": {"file_id": "d1", "file_unique_id": "d1", "file_name": "a.pdf"},
             "location": {"latitude": 34.21, "longitude": -4.01},
@@ -296,8 +315,9 @@ class FakeBotAPI:
                         return call
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    seen = [(c.method, c.chat_id, c.text[:40], c.status)
-                            for c in self.calls[after:]]
+                    seen = [
+                        (c.method, c.chat_id, c.text[:40], c.status) for c in self.calls[after:]
+                    ]
                     raise AssertionError(f"no matching call within {timeout}s; saw {seen}")
                 self._cond.wait(remaining)
 
@@ -314,7 +334,8 @@ class FakeBotAPI:
     def sent(self, chat_id: int, *, after: int = 0) -> list[Call]:
         with self._cond:
             return [
-                c for c in self.calls[after:]
+                c
+                for c in self.calls[after:]
                 if c.method == "sendMessage" and c.chat_id == chat_id and c.ok
             ]
 
@@ -328,8 +349,15 @@ class FakeBotAPI:
             with self._cond:
                 fault = self._take_fault(method, params)
                 if fault is not None and fault.kind != "timeout":
-                    self.calls.append(Call(method, params, time.monotonic(), fault=fault.kind,
-                                           status=self._fault_response(fault).status))
+                    self.calls.append(
+                        Call(
+                            method,
+                            params,
+                            time.monotonic(),
+                            fault=fault.kind,
+                            status=self._fault_response(fault).status,
+                        )
+                    )
                     self._cond.notify_all()
                     return self._fault_response(fault)
             return self._get_updates(params)
@@ -447,13 +475,21 @@ class FakeBotAPI:
                 self.updates.clear()
             return _ok(True)
         if method == "getWebhookInfo":
-            return _ok({
-                "url": self.webhook.get("url", ""),
-                "has_custom_certificate": False,
-                "pending_update_count": len(self.updates),
-            })
-        if method in ("answerCallbackQuery", "sendChatAction", "close", "logOut",
-                      "deleteMyCommands", "setChatMenuButton"):
+            return _ok(
+                {
+                    "url": self.webhook.get("url", ""),
+                    "has_custom_certificate": False,
+                    "pending_update_count": len(self.updates),
+                }
+            )
+        if method in (
+            "answerCallbackQuery",
+            "sendChatAction",
+            "close",
+            "logOut",
+            "deleteMyCommands",
+            "setChatMenuButton",
+        ):
             return _ok(True)
         return _error(HTTPStatus.NOT_FOUND, "Not Found: method not found")
 
@@ -616,8 +652,9 @@ def _ok(result: Any) -> Response:
 
 
 def _error(status: int, description: str, **extra: Any) -> Response:
-    return Response(int(status), {"ok": False, "error_code": int(status),
-                                  "description": description, **extra})
+    return Response(
+        int(status), {"ok": False, "error_code": int(status), "description": description, **extra}
+    )
 
 
 def _utf16(text: str) -> int:
@@ -632,8 +669,9 @@ def _entities(text: str) -> list[dict[str, Any]]:
         entities.append({"type": "bot_command", "offset": 0, "length": _utf16(command)})
     for index, word in _words(text):
         if word.startswith("@") and len(word) > 1 and not (index == 0 and text.startswith("/")):
-            entities.append({"type": "mention", "offset": _utf16(text[:index]),
-                             "length": _utf16(word)})
+            entities.append(
+                {"type": "mention", "offset": _utf16(text[:index]), "length": _utf16(word)}
+            )
     return entities
 
 

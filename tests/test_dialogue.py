@@ -185,6 +185,7 @@ def test_two_linked_sides_of_one_subject_answer_the_first_and_offer_the_other() 
     one_way = FACETS_KB.replace("    follow_up: [workshops_count]\n", "")
     assert Dialogue(parse(one_way), thresholds=both_hold_it).reply(question).status == "clarify"
     # linked, but a question that only half fits them is asked about too
-    assert Dialogue(parse(FACETS_KB), thresholds=Thresholds(facets=101)).reply(
-        question
-    ).status == "clarify"
+    assert (
+        Dialogue(parse(FACETS_KB), thresholds=Thresholds(facets=101)).reply(question).status
+        == "clarify"
+    )

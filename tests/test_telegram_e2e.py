@@ -112,7 +112,10 @@ def start_bot(env: dict[str, str], tmp: Path, *args: str) -> BotProcess:
     with open(log_path, "wb") as stderr:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "telegram", *args],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
     return BotProcess(proc, log_path)
@@ -122,7 +125,11 @@ def run_bot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
     """Run the bot to completion (start-up failures); bounded in time."""
     return subprocess.run(
         [sys.executable, "-m", "bot", "telegram", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=START_TIMEOUT,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
     )
 
 
@@ -180,8 +187,9 @@ def test_polling_start_and_browse_topics(polling: tuple[User, BotProcess]) -> No
     user.api.wait_for(lambda c: c.method == "answerCallbackQuery", after=mark)
     user.api.wait_for(lambda c: c.method == "editMessageText" and c.ok, after=mark)
     edited = user.api.message(welcome)
-    assert [b["callback_data"] for row in edited["reply_markup"]["inline_keyboard"]
-            for b in row] == ["e:training_women", "e:training_youth", "t:back"]
+    assert [
+        b["callback_data"] for row in edited["reply_markup"]["inline_keyboard"] for b in row
+    ] == ["e:training_women", "e:training_youth", "t:back"]
     mark = user.press(welcome, "e:training_women")
     answer = user.api.reply(101, after=mark)
     assert "الخياطة والطرز" in answer.text
@@ -235,8 +243,9 @@ def test_polling_group_answers_mentions_only(polling: tuple[User, BotProcess]) -
     group = -100777
     mark = user.api.mark()
     user.api.push(user.api.text(group, ASK_MISSIONS, user_id=9, chat_type="supergroup"))
-    reply = user.ask(group, f"@{BOT_USERNAME} {ASK_KINDERGARTEN}", user_id=9,
-                     chat_type="supergroup")
+    reply = user.ask(
+        group, f"@{BOT_USERNAME} {ASK_KINDERGARTEN}", user_id=9, chat_type="supergroup"
+    )
     assert "رياضا للأطفال" in reply.text
     assert len(user.api.sent(group, after=mark)) == 1  # the plain message was not answered
 
@@ -290,8 +299,11 @@ def test_polling_survives_a_500_on_get_updates(polling: tuple[User, BotProcess])
 
 def test_polling_chats_in_parallel_are_not_mixed_up(polling: tuple[User, BotProcess]) -> None:
     user, _ = polling
-    expected = {ASK_MISSIONS: "المساعدة للأسر المعوزة", ASK_KINDERGARTEN: "رياضا للأطفال",
-                ASK_ABOUT: "مؤسسة عمومية"}
+    expected = {
+        ASK_MISSIONS: "المساعدة للأسر المعوزة",
+        ASK_KINDERGARTEN: "رياضا للأطفال",
+        ASK_ABOUT: "مؤسسة عمومية",
+    }
     chats = {200 + i: list(expected)[i % 3] for i in range(12)}
     mark = user.api.mark()
     for chat, question in chats.items():
@@ -324,8 +336,11 @@ def webhook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[User, Bo
     url = f"http://127.0.0.1:{port}/telegram-hook"
     with FakeBotAPI(TOKEN) as api:
         env = bot_env(
-            api.base_url, tmp,
-            TELEGRAM_WEBHOOK_URL=url, TELEGRAM_WEBHOOK_SECRET=SECRET, PORT=str(port),
+            api.base_url,
+            tmp,
+            TELEGRAM_WEBHOOK_URL=url,
+            TELEGRAM_WEBHOOK_SECRET=SECRET,
+            PORT=str(port),
             TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
         )
         bot = start_bot(env, tmp, "--webhook")
@@ -413,8 +428,12 @@ def test_token_rejected_by_telegram_exits_2_without_traceback(tmp_path: Path) ->
 
 
 def test_webhook_without_secret_exits_2(tmp_path: Path) -> None:
-    env = bot_env("http://127.0.0.1:9/bot", tmp_path,
-                  TELEGRAM_WEBHOOK_URL="https://bot.example/hook", TELEGRAM_WEBHOOK_SECRET="")
+    env = bot_env(
+        "http://127.0.0.1:9/bot",
+        tmp_path,
+        TELEGRAM_WEBHOOK_URL="https://bot.example/hook",
+        TELEGRAM_WEBHOOK_SECRET="",
+    )
     result = run_bot(env, "--webhook")
     assert result.returncode == 2 and "TELEGRAM_WEBHOOK_SECRET" in result.stderr
     assert result.stderr.count("\n") == 1

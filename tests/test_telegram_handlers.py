@@ -89,8 +89,11 @@ def payloads(call: Call) -> list[str]:
 
 def make_settings(kb: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = dict(
-        kb_path=kb, db_path=Path(":memory:"), telegram_token=TOKEN,
-        rate_limit_messages=1000, rate_limit_window=30.0,
+        kb_path=kb,
+        db_path=Path(":memory:"),
+        telegram_token=TOKEN,
+        rate_limit_messages=1000,
+        rate_limit_window=30.0,
     )
     values.update(overrides)
     return Settings(**values)
@@ -153,8 +156,9 @@ async def test_topics_then_category_then_question_then_answer(bot: Bot) -> None:
     calls = await bot.press(menu, "c:about")
     assert [c.method for c in calls] == ["answerCallbackQuery", "editMessageText"]
     edited = bot.api.message(menu)  # the menu was replaced in place by the category's questions
-    questions = [b["callback_data"] for row in edited["reply_markup"]["inline_keyboard"]
-                 for b in row]
+    questions = [
+        b["callback_data"] for row in edited["reply_markup"]["inline_keyboard"] for b in row
+    ]
     assert questions == ["e:about", "e:missions", "e:kindergarten", "e:history", "t:back"]
 
     calls = await bot.press(menu, "e:missions")
@@ -236,7 +240,8 @@ async def test_thumbs_down_keeps_follow_up_buttons(bot: Bot) -> None:
     await bot.press(reply, payloads(reply)[-1])
     markup = bot.api.message(reply)["reply_markup"]
     assert [b["callback_data"] for row in markup["inline_keyboard"] for b in row] == [
-        "e:missions", "e:kindergarten",
+        "e:missions",
+        "e:kindergarten",
     ]
     assert bot.log.feedback_totals()[0].not_helpful == 1
 
@@ -311,18 +316,21 @@ async def test_group_ignores_chatter(bot: Bot) -> None:
 
 
 async def test_group_answers_a_mention(bot: Bot) -> None:
-    [reply] = await bot.say(f"@{BOT_USERNAME} {ASK_MISSIONS}", GROUP, user_id=77,
-                            chat_type="supergroup")
+    [reply] = await bot.say(
+        f"@{BOT_USERNAME} {ASK_MISSIONS}", GROUP, user_id=77, chat_type="supergroup"
+    )
     assert "المساعدة للأسر المعوزة" in reply.text
     assert reply.params["reply_parameters"]["message_id"]  # quotes the asker in a group
 
 
 async def test_group_answers_a_reply_to_the_bot(bot: Bot) -> None:
-    [first] = await bot.say(f"@{BOT_USERNAME} {ASK_MISSIONS}", GROUP, user_id=77,
-                            chat_type="supergroup")
+    [first] = await bot.say(
+        f"@{BOT_USERNAME} {ASK_MISSIONS}", GROUP, user_id=77, chat_type="supergroup"
+    )
     bot_message = bot.api.message(first)
-    [reply] = await bot.say(ASK_KINDERGARTEN, GROUP, user_id=77, chat_type="supergroup",
-                            reply_to=bot_message)
+    [reply] = await bot.say(
+        ASK_KINDERGARTEN, GROUP, user_id=77, chat_type="supergroup", reply_to=bot_message
+    )
     assert "رياضا للأطفال" in reply.text
 
 
@@ -430,7 +438,9 @@ async def test_concurrent_updates_do_not_mix_up_chats(kb: Path) -> None:
     settings_ = make_settings(kb)
     log = QuestionLog(":memory:")
     app = build_application(
-        settings_, Dialogue.from_path(kb, settings=settings_), log,
+        settings_,
+        Dialogue.from_path(kb, settings=settings_),
+        log,
         request=fake_request(api, latency=lambda: rng.uniform(0, 0.02)),
     )
     questions = {ASK_MISSIONS: "المساعدة للأسر المعوزة", ASK_KINDERGARTEN: "رياضا للأطفال"}
@@ -555,8 +565,9 @@ def test_redact_filter_hides_the_token_in_messages_and_tracebacks() -> None:
     try:
         raise ValueError(f"https://api.telegram.org/bot{TOKEN}/getMe failed")
     except ValueError as exc:
-        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "url %s", (TOKEN,),
-                                   (type(exc), exc, exc.__traceback__))
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "url %s", (TOKEN,), (type(exc), exc, exc.__traceback__)
+        )
     redact.filter(record)
     formatted = logging.Formatter().format(record)
     assert TOKEN not in formatted and "<TOKEN>" in formatted

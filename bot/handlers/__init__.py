@@ -58,8 +58,9 @@ def register_handlers(application: Application, services: Services) -> None:
     application.add_handler(CallbackQueryHandler(button))
     # An unknown command in a private chat gets the help; in a group it may be another bot's.
     application.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND & filters.ChatType.PRIVATE,
-                       help_command)
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.COMMAND & filters.ChatType.PRIVATE, help_command
+        )
     )
     application.add_error_handler(error_handler)
 

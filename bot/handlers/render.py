@@ -138,8 +138,9 @@ def without_feedback(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarku
     rows = [
         list(row)
         for row in markup.inline_keyboard
-        if not any(is_feedback(b.callback_data if isinstance(b.callback_data, str) else None)
-                   for b in row)
+        if not any(
+            is_feedback(b.callback_data if isinstance(b.callback_data, str) else None) for b in row
+        )
     ]
     return InlineKeyboardMarkup(rows) if rows else None
 

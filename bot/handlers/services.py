@@ -50,7 +50,9 @@ class Services:
         try:
             await asyncio.to_thread(
                 self.log.record_feedback,
-                entry_id=entry_id, helpful=helpful, question_id=question_id,
+                entry_id=entry_id,
+                helpful=helpful,
+                question_id=question_id,
             )
         except Exception:
             logger.exception("could not record feedback in the log")
