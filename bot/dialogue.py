@@ -103,6 +103,14 @@ class Brain:
         self.smalltalk_replies = {intent.id: intent.replies for intent in kb.smalltalk}
         # in words; stripping tries the longest first, so "السلام عليكم" goes whole
         self._longest_pattern = max((len(p.split()) for p in self.smalltalk_patterns), default=0)
+        # the words small talk is made of: after a courtesy, a rest made of them only
+        # ("شكرا بزاف، الله يجازيك", "نتا روبو ولا بنادم") is small talk too
+        self.smalltalk_words = frozenset(
+            word
+            for pattern in self.smalltalk_patterns
+            for form in (pattern, self.canonicalize(pattern))
+            for word in form.split()
+        )
 
     def normalized(self, text: str) -> str:
         """normalize(text), computed once per distinct text."""
@@ -125,7 +133,7 @@ class Brain:
         if key in self.smalltalk_patterns:
             return self.smalltalk_patterns[key]
         rest, first = self._strip_courtesies(key)
-        if first is not None and not self.canonicalize(rest):
+        if first is not None and self.smalltalk_words.issuperset(self.canonicalize(rest).split()):
             return first  # only courtesies and filler words ("شكرا بزاف خويا")
         if len(key) < 4 or key.count(" ") > self._longest_pattern:
             return None  # small talk is short: a long message is not a typo of a greeting
