@@ -8,6 +8,7 @@ setting only re-decides, so the whole grid takes seconds.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import sys
 from functools import cache
@@ -26,6 +27,12 @@ GRID = {
     "margin": [5, 8, 10, 12, 15, 20],
     "clarify": [35, 40, 45],
     "coverage": [0.25, 0.3, 0.35, 0.4],
+}
+# Between close entries: the lead of one answer's evidence that decides (evidence),
+# and the score both of two linked entries must reach to answer the first (facets).
+TIE_BREAKERS = {
+    "evidence": [5, 10, 15, 20, 1000],
+    "facets": [50, 60, 70, 80, 90, 1000],
 }
 
 
@@ -48,18 +55,13 @@ def main() -> int:
     suites = {f.name: load_cases(f) for f in files}
     default = Thresholds()
     rows = []
-    for values in itertools.product(*GRID.values()):
-        t = Thresholds(
-            **dict(zip(GRID, values, strict=True)),
-            related=default.related,
-            evidence=default.evidence,
-        )
-        if t.clarify > t.answer:
-            continue
+
+    def score(t: Thresholds) -> list[tuple[float, float, float]]:
+        """(accuracy, worst tag's accuracy, wrong answers) on each file."""
         dialogue = Dialogue(brain.kb, thresholds=t)
         dialogue._fixed = brain
 
-        def reply(text: str, dialogue: Dialogue = dialogue):
+        def reply(text: str):
             first = replies(text)
             if first.status == "smalltalk" or first.text == base.text("too_long"):
                 return first
@@ -74,7 +76,18 @@ def main() -> int:
             overall = report.by_tag()["overall"]
             worst_tag = min(s["accuracy"] for tag, s in report.by_tag().items())
             scores.append((overall["accuracy"], worst_tag, overall["wrong_answers"]))
-        rows.append((t, scores))
+        return scores
+
+    for values in itertools.product(*GRID.values()):
+        t = Thresholds(
+            **dict(zip(GRID, values, strict=True)),
+            related=default.related,
+            evidence=default.evidence,
+            facets=default.facets,
+        )
+        if t.clarify > t.answer:
+            continue
+        rows.append((t, score(t)))
 
     def wrong(row) -> int:
         return int(sum(score[2] for score in row[1]))
@@ -120,6 +133,15 @@ def main() -> int:
     if current:
         print("current defaults:")
         show(*current, "<- bot/config.py")
+
+    # The two tie-breaking rules, one at a time, the others at their defaults.
+    for name, values in TIE_BREAKERS.items():
+        print(f"\n{name} (others at their defaults; 1000 = rule off)")
+        for value in values:
+            t = dataclasses.replace(default, **{name: value})
+            cells = " | ".join(f"{a:5.1f}% {w:5.1f}% {int(n):3d}" for a, w, n in score(t))
+            mark = " <- bot/config.py" if value == getattr(default, name) else ""
+            print(f"{value:6.0f} | {cells}{mark}")
     return 0
 
 
