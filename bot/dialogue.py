@@ -29,6 +29,8 @@ MAX_CHOICES = 3  # "did you mean" offers at most this many questions
 # An FAQ has few entries: 12 texts (at most 3 an entry) hold every contender, and
 # score 10% faster than the matcher's default 20 (same accuracy on both files).
 FAQ_SHORTLIST = 12
+_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")  # a year, as the source writes them
+_LAST_YEAR = 2099
 _NORMALIZED_CACHE = 4096  # distinct messages whose normalized form is kept
 SMALLTALK_FUZZ = 88.0  # "salaam", "shokran": small talk survives a typo, but only whole-message
 
@@ -95,6 +97,19 @@ class Brain:
             for word in self.canonicalize(text).split()
         }
         self.lacking = self.canonicalizer.lexicon.information_types - said
+        # the source is dated: a year after every year it mentions is news it cannot hold
+        # ("ماذا وقع سنة 2015؟"); earlier years stay, the answer may correct them
+        self.last_year = max(
+            (
+                int(year)
+                for text in (
+                    *kb.meta.values(),
+                    *(t for e in kb.entries for t in (*e.texts, e.answer)),
+                )
+                for year in _YEAR_RE.findall(text)
+            ),
+            default=_LAST_YEAR,
+        )
         self.rendered = {entry.id: _render_answer(kb, entry) for entry in kb.entries}
         self.smalltalk_patterns: dict[str, str] = {}  # normalized pattern -> intent id
         for intent in kb.smalltalk:
@@ -144,7 +159,10 @@ class Brain:
 
     def asks_what_is_lacking(self, question: str) -> bool:
         """True for "how much does it cost", "the phone number"… when the KB never says."""
-        return not self.lacking.isdisjoint(self.canonicalize(question).split())
+        words = self.canonicalize(question).split()
+        return not self.lacking.isdisjoint(words) or any(
+            self.last_year < int(w) <= _LAST_YEAR for w in words if _YEAR_RE.fullmatch(w)
+        )
 
     def without_courtesies(self, text: str) -> str:
         """Greetings around a question are not the question: "السلام عليكم، متى …؟" → "متى …"."""

@@ -189,3 +189,13 @@ def test_two_linked_sides_of_one_subject_answer_the_first_and_offer_the_other() 
         Dialogue(parse(FACETS_KB), thresholds=Thresholds(facets=101)).reply(question).status
         == "clarify"
     )
+
+
+def test_a_year_after_the_source_is_news_it_cannot_hold() -> None:
+    dialogue = small_dialogue()  # its source is dated 2020
+    assert dialogue.reply("ورشات القراءة للأطفال في المكتبة").status == "answered"
+    later = dialogue.reply("ورشات القراءة للأطفال في المكتبة سنة 2024")
+    assert later.status == "no_match"
+    assert [s.entry_id for s in later.suggestions][:1] == ["children"]  # offered, not answered
+    # an earlier year may be a mistaken belief the answer corrects
+    assert dialogue.reply("ورشات القراءة للأطفال في المكتبة سنة 2019").status == "answered"
