@@ -65,7 +65,7 @@ def main() -> int:
             first = replies(text)
             if first.status == "smalltalk" or first.text == base.text("too_long"):
                 return first
-            if brain.asks_what_is_lacking(brain.without_courtesies(text)):
+            if brain.asks_what_is_lacking(text):
                 return first  # no_match whatever the thresholds
             question = brain.without_courtesies(text)
             return dialogue._decide(brain, rank(question, limit=5), question)

@@ -31,6 +31,13 @@ MAX_CHOICES = 3  # "did you mean" offers at most this many questions
 FAQ_SHORTLIST = 12
 _YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")  # a year, as the source writes them
 _LAST_YEAR = 2099
+# A sentence and what ends it; one that ends in a question mark or starts with a
+# (canonical) question word asks, the others tell.
+_SENTENCE_RE = re.compile(r"([^.!؟?؛;\n]+)([.!؟?؛;\n]*)")
+_QUESTION_MARKS = frozenset("?؟")
+_QUESTION_WORDS = frozenset(
+    ["ما", "ماذا", "هل", "كيف", "سبب", "لماذا", "عدد", "كم", "متى", "اين", "من", "اي", "اش"]
+)
 _NORMALIZED_CACHE = 4096  # distinct messages whose normalized form is kept
 SMALLTALK_FUZZ = 88.0  # "salaam", "shokran": small talk survives a typo, but only whole-message
 
@@ -157,12 +164,31 @@ class Brain:
         )
         return self.smalltalk_patterns[best[0]] if best is not None else None
 
-    def asks_what_is_lacking(self, question: str) -> bool:
-        """True for "how much does it cost", "the phone number"… when the KB never says."""
-        words = self.canonicalize(question).split()
-        return not self.lacking.isdisjoint(words) or any(
-            self.last_year < int(w) <= _LAST_YEAR for w in words if _YEAR_RE.fullmatch(w)
+    def asks_what_is_lacking(self, text: str) -> bool:
+        """True for "how much does it cost", "the phone number"… when the KB never says.
+
+        A message may set the scene before it asks: in "أنا رئيس جمعية فتاهلة.
+        علاش …؟" the town is context, not what is asked for.
+        """
+        return any(
+            not self.lacking.isdisjoint(words)
+            or any(self.last_year < int(w) <= _LAST_YEAR for w in words if _YEAR_RE.fullmatch(w))
+            for words in self._asked_sentences(text)
         )
+
+    def _asked_sentences(self, text: str) -> list[list[str]]:
+        """The canonical words of each sentence from the first that asks on (what comes
+        before it sets the scene; a request after it, "عطيني العنوان", is still asked)."""
+        if len(_SENTENCE_RE.findall(text)) < 2:  # one sentence: the question as matched
+            return [self.canonicalize(self.without_courtesies(text)).split()]
+        sentences = []
+        for match in _SENTENCE_RE.finditer(text):
+            words = self.canonicalize(match.group(1)).split()
+            if words:
+                asks = bool(match.group(2) and _QUESTION_MARKS & set(match.group(2)))
+                sentences.append((asks or words[0] in _QUESTION_WORDS, words))
+        first = next((i for i, (asks, _) in enumerate(sentences) if asks), 0)
+        return [words for _, words in sentences[first:]]
 
     def without_courtesies(self, text: str) -> str:
         """Greetings around a question are not the question: "السلام عليكم، متى …؟" → "متى …"."""
@@ -364,7 +390,7 @@ class Dialogue:
             return Reply("smalltalk", self._rng.choice(replies), score=100.0)
         question = brain.without_courtesies(text)
         candidates = brain.matcher.rank(question, limit=MAX_CHOICES + 2)
-        if brain.asks_what_is_lacking(question):
+        if brain.asks_what_is_lacking(text):
             related = [c for c in candidates[:MAX_CHOICES] if c.score >= self.thresholds.related]
             return self._no_match(brain, related)
         return self._decide(brain, candidates, question)

@@ -199,3 +199,14 @@ def test_a_year_after_the_source_is_news_it_cannot_hold() -> None:
     assert [s.entry_id for s in later.suggestions][:1] == ["children"]  # offered, not answered
     # an earlier year may be a mistaken belief the answer corrects
     assert dialogue.reply("ورشات القراءة للأطفال في المكتبة سنة 2019").status == "answered"
+
+
+def test_what_a_message_tells_before_it_asks_is_context() -> None:
+    dialogue = small_dialogue()
+    # "price" is a kind of information the small library guide never gives
+    assert dialogue.reply("بشحال كتسلفو الكتب؟").status == "no_match"
+    told = dialogue.reply("شريت كتاب بثمن غالي. كيفاش نسلف كتاب؟")
+    assert told.status == "answered" and told.entry_id == "borrowing"
+    # a request after the question is still asked
+    asked = dialogue.reply("كيفاش نسلف كتاب؟ وعطيني الثمن")
+    assert asked.status == "no_match"
