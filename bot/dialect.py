@@ -128,7 +128,8 @@ def transliterate_arabizi(word: str) -> str:
         ):
             out.append(_ARABIZI_LETTERS[ch])  # doubled consonants are written once
         i += 1
-    return "".join(out)
+    # normalized like all canonical output ("22a" gives three alefs; a run is collapsed)
+    return normalize("".join(out))
 
 
 @dataclass(frozen=True)
@@ -284,6 +285,7 @@ class Canonicalizer:
         # words that need no typo correction: the knowledge base's own and the lexicon's
         self._known = frozenset(vocabulary) | frozenset(self.lexicon.words)
         self._arabic_keys = [w for w in self.lexicon.words if _ARABIC_WORD.match(w)]
+        self._typo_keys: dict[int, list[str]] = {}  # by the length of the word looked up
         self._skeletons: dict[str, str] = {}
         for word in sorted(vocabulary):  # sorted: the same file gives the same choice
             if _ARABIC_WORD.match(word):
@@ -354,11 +356,24 @@ class Canonicalizer:
             if len(rest) < _TYPO_MIN_LEN:
                 continue
             match = process.extractOne(
-                rest, self._arabic_keys, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF
+                rest, self._keys_near(len(rest)), scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF
             )
             if match is not None:
                 return words[match[0]]
         return None
+
+    def _keys_near(self, length: int) -> list[str]:
+        """The lexicon's Arabic words long enough and short enough to reach the typo
+        cutoff with a word of `length` letters (ratio ≤ 200·min/(sum of lengths)),
+        in the lexicon's order, so that ties resolve as over the whole list."""
+        found = self._typo_keys.get(length)
+        if found is None:
+            found = self._typo_keys[length] = [
+                key
+                for key in self._arabic_keys
+                if 200.0 * min(length, len(key)) / (length + len(key)) >= _TYPO_CUTOFF
+            ]
+        return found
 
     def _phrase_at(self, words: list[str], i: int) -> tuple[int, str] | None:
         first = words[i]

@@ -191,7 +191,13 @@ class Matcher:
             for s in self._common
         }
         self._surface = surface
-        self._surface_list = sorted(surface)  # sorted: typo ties resolve the same way every run
+        # Typo candidates by length: a word within k edits is within k letters of
+        # length, so only those lengths are searched; sorted, so that ties resolve
+        # the same way on every run.
+        self._surface_by_length: dict[int, list[str]] = {}
+        for word in surface:
+            self._surface_by_length.setdefault(len(word), []).append(word)
+        self._typo_candidates: dict[tuple[int, int], list[str]] = {}
         self._vocabulary = self._known
         self._typo_cache: dict[str, str | None] = {}
         # words recur from one question to the next: resolve each once
@@ -399,7 +405,10 @@ class Matcher:
                     continue  # one edit makes a short word into too many others
                 edits = _TYPO_EDITS_LONG if len(form) >= _TYPO_LONG_WORD else _TYPO_EDITS
                 match = process.extractOne(
-                    form, self._surface_list, scorer=OSA.distance, score_cutoff=edits
+                    form,
+                    self._candidates(len(form), edits),
+                    scorer=OSA.distance,
+                    score_cutoff=edits,
                 )
                 if match is not None:
                     found = self._surface[match[0]]
@@ -408,6 +417,17 @@ class Matcher:
                 self._typo_cache.clear()
             self._typo_cache[word] = found
         return found if found is not None else s
+
+    def _candidates(self, length: int, edits: int) -> list[str]:
+        """The indexed words a word of this length may be within `edits` edits of."""
+        found = self._typo_candidates.get((length, edits))
+        if found is None:
+            found = self._typo_candidates[(length, edits)] = sorted(
+                word
+                for n in range(length - edits, length + edits + 1)
+                for word in self._surface_by_length.get(n, ())
+            )
+        return found
 
 
 def _without_article(word: str) -> str:
