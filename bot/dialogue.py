@@ -31,6 +31,7 @@ MAX_CHOICES = 3  # "did you mean" offers at most this many questions
 FAQ_SHORTLIST = 12
 _YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")  # a year, as the source writes them
 _LAST_YEAR = 2099
+_SINCE_WORDS = frozenset(["بعد", "منذ", "مند", "depuis", "apres", "men", "mn", "ba3d", "mnd"])
 # A sentence and what ends it; one that ends in a question mark or starts with a
 # (canonical) question word asks, the others tell.
 _SENTENCE_RE = re.compile(r"([^.!؟?؛;\n]+)([.!؟?؛;\n]*)")
@@ -171,10 +172,20 @@ class Brain:
         علاش …؟" the town is context, not what is asked for.
         """
         return any(
-            not self.lacking.isdisjoint(words)
-            or any(self.last_year < int(w) <= _LAST_YEAR for w in words if _YEAR_RE.fullmatch(w))
+            not self.lacking.isdisjoint(words) or self._after_the_source(words)
             for words in self._asked_sentences(text)
         )
+
+    def _after_the_source(self, words: list[str]) -> bool:
+        """A year later than the source's last ("سنة 2015"), or from its last year on
+        ("من بعد 2011", "depuis 2011"): news the source cannot hold."""
+        for i, word in enumerate(words):
+            if _YEAR_RE.fullmatch(word):
+                year = int(word)
+                since = i > 0 and words[i - 1] in _SINCE_WORDS
+                if self.last_year < year <= _LAST_YEAR or (since and year >= self.last_year):
+                    return True
+        return False
 
     def _asked_sentences(self, text: str) -> list[list[str]]:
         """The canonical words of each sentence from the first that asks on (what comes

@@ -199,6 +199,8 @@ def test_a_year_after_the_source_is_news_it_cannot_hold() -> None:
     assert [s.entry_id for s in later.suggestions][:1] == ["children"]  # offered, not answered
     # an earlier year may be a mistaken belief the answer corrects
     assert dialogue.reply("ورشات القراءة للأطفال في المكتبة سنة 2019").status == "answered"
+    # "since" the source's own year also asks for what came after it
+    assert dialogue.reply("ورشات القراءة للأطفال في المكتبة منذ 2020").status == "no_match"
 
 
 def test_what_a_message_tells_before_it_asks_is_context() -> None:
