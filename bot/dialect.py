@@ -137,6 +137,7 @@ class Lexicon:
     words: Mapping[str, str]  # one normalized word -> its canonical replacement ("" drops it)
     phrases: tuple[tuple[tuple[str, ...], str], ...]  # multi-word variants, longest first
     information_types: frozenset[str] = frozenset()  # canonical words naming a kind of info
+    people: frozenset[str] = frozenset()  # canonical words for people the source never counts
 
     @classmethod
     def from_mapping(cls, canonical_to_variants: Mapping[str, object]) -> Lexicon:
@@ -165,6 +166,7 @@ class Lexicon:
             words={**self.words, **other.words},
             phrases=tuple(sorted(phrases.items(), key=lambda kv: -len(kv[0]))),
             information_types=self.information_types,
+            people=self.people,
         )
 
 
@@ -204,7 +206,8 @@ def default_lexicon() -> Lexicon:
         for section in ("information_types", "topics")
         for k in (data.get(section) or {})
     )
-    return dataclasses.replace(lexicon, information_types=kinds)
+    people = frozenset(normalize(str(k)) for k in (data.get("people") or {}))
+    return dataclasses.replace(lexicon, information_types=kinds, people=people)
 
 
 def _darija_verb(word: str, previous: str | None) -> str:

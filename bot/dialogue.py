@@ -6,6 +6,7 @@ button payload, calls a Dialogue, and renders the Reply it gets back.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import re
@@ -31,6 +32,7 @@ MAX_CHOICES = 3  # "did you mean" offers at most this many questions
 FAQ_SHORTLIST = 12
 _YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")  # a year, as the source writes them
 _LAST_YEAR = 2099
+_COUNT = "عدد"  # the canonical word of كم / شحال / combien
 _SINCE_WORDS = frozenset(["بعد", "منذ", "مند", "depuis", "apres", "men", "mn", "ba3d", "mnd"])
 # A sentence and what ends it; one that ends in a question mark or starts with a
 # (canonical) question word asks, the others tell.
@@ -105,6 +107,17 @@ class Brain:
             for word in self.canonicalize(text).split()
         }
         self.lacking = self.canonicalizer.lexicon.information_types - said
+        # "how many children…": a count of people, unless an entry asks for that count
+        counted = {
+            (first, second)
+            for entry in kb.entries
+            for text in entry.texts
+            for first, second in itertools.pairwise(self.canonicalize(text).split())
+            if first == _COUNT
+        }
+        self.uncounted = {
+            p for p in self.canonicalizer.lexicon.people if (_COUNT, p) not in counted
+        }
         # the source is dated: a year after every year it mentions is news it cannot hold
         # ("ماذا وقع سنة 2015؟"); earlier years stay, the answer may correct them
         self.last_year = max(
@@ -172,7 +185,9 @@ class Brain:
         علاش …؟" the town is context, not what is asked for.
         """
         return any(
-            not self.lacking.isdisjoint(words) or self._after_the_source(words)
+            not self.lacking.isdisjoint(words)
+            or self._after_the_source(words)
+            or any(a == _COUNT and b in self.uncounted for a, b in itertools.pairwise(words))
             for words in self._asked_sentences(text)
         )
 

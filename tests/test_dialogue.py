@@ -212,3 +212,10 @@ def test_what_a_message_tells_before_it_asks_is_context() -> None:
     # a request after the question is still asked
     asked = dialogue.reply("كيفاش نسلف كتاب؟ وعطيني الثمن")
     assert asked.status == "no_match"
+
+
+def test_a_count_of_people_is_a_figure_the_source_does_not_give() -> None:
+    dialogue = small_dialogue()
+    assert dialogue.reply("ورشات القراءة للصغار").status == "answered"
+    assert dialogue.reply("شحال من طفل كيحضر ورشات القراءة؟").status == "no_match"
+    assert dialogue.reply("combien d'enfants aux ateliers de lecture ?").status == "no_match"
