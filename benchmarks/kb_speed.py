@@ -29,6 +29,10 @@ def main() -> int:
     parser.add_argument("--kb", default=str(ROOT / "knowledge" / "faq_ar.yaml"))
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--loads", type=int, default=7)
+    parser.add_argument(
+        "--questions", default=str(ROOT / "tests" / "data" / "labelled.yaml"), help="labelled file"
+    )
+    parser.add_argument("--first", type=int, default=0, help="only its first N questions")
     args = parser.parse_args()
 
     startups = []
@@ -38,7 +42,9 @@ def main() -> int:
         dialogue.reply("warm")  # the first reply builds nothing more, but count it in
         startups.append(time.perf_counter() - started)
 
-    questions = [case.question for case in load_cases(ROOT / "tests" / "data" / "labelled.yaml")]
+    questions = [case.question for case in load_cases(args.questions)]
+    if args.first:
+        questions = questions[: args.first]
     times = []
     per_question: list[list[float]] = [[] for _ in questions]
     kb = load(args.kb)
