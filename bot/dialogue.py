@@ -100,24 +100,12 @@ class Brain:
         )
         # kinds of information (price, address…) and topics (housing, loans…) no entry is
         # asked about; answers are left out: they may say "the source gives no address"
-        said = {
-            word
-            for entry in kb.entries
-            for text in entry.texts
-            for word in self.canonicalize(text).split()
-        }
+        asked = [self.canonicalize(text).split() for entry in kb.entries for text in entry.texts]
+        said = {word for words in asked for word in words}
         self.lacking = self.canonicalizer.lexicon.information_types - said
         # "how many children…": a count of people, unless an entry asks for that count
-        counted = {
-            (first, second)
-            for entry in kb.entries
-            for text in entry.texts
-            for first, second in itertools.pairwise(self.canonicalize(text).split())
-            if first == _COUNT
-        }
-        self.uncounted = {
-            p for p in self.canonicalizer.lexicon.people if (_COUNT, p) not in counted
-        }
+        counted = {b for words in asked for a, b in itertools.pairwise(words) if a == _COUNT}
+        self.uncounted = self.canonicalizer.lexicon.people - counted
         # the source is dated: a year after every year it mentions is news it cannot hold
         # ("ماذا وقع سنة 2015؟"); earlier years stay, the answer may correct them
         self.last_year = max(

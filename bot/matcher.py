@@ -64,8 +64,6 @@ _W_FUZZY = 0.3
 _BETA2 = 4.0  # F-beta with beta = 2
 _W_TYPE_AGREE = 0.05
 _W_TYPE_CLASH = 0.05
-_W_TYPE_UNASKED = 0.0
-_W_TYPE_MISSING = 0.0
 # Partial credit for a query stem that matches no stem of the text exactly:
 # its most similar stem there, at rapidfuzz ratio ≥ 75, earns 0.8 × similarity.
 _SOFT_CUTOFF = 75.0
@@ -272,10 +270,6 @@ class Matcher:
             score = _W_COVERAGE * f_beta + _W_FUZZY * fuzzy
             if query_types and doc.types:
                 score += _W_TYPE_AGREE if query_types & doc.types else -_W_TYPE_CLASH
-            elif doc.types:
-                score -= _W_TYPE_UNASKED
-            elif query_types:
-                score -= _W_TYPE_MISSING
             score = 100.0 if score >= 1.0 else (100.0 * score if score > 0.0 else 0.0)
             previous = best.get(doc.entry)
             if previous is None:
