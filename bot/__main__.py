@@ -145,14 +145,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check a knowledge-base file: exit 0 and a summary, or exit 2 and PATH:LINE:COLUMN lines.
+    """Check a knowledge base and the lexicon: exit 0 and a summary, or exit 2 and problem lines.
 
     Example: python -m bot validate knowledge/faq_ar.yaml
     """
     from bot.knowledge import load
+    from bot.lexicon_check import LEXICON_PATH, lexicon_problems
 
     path = Path(args.path) if args.path else _settings(args).kb_path
     kb = load(path)  # KnowledgeBaseError is reported by main()
+    problems = lexicon_problems(LEXICON_PATH)
+    if problems:  # the dialect words the engine reads every message with
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 2
     print(kb.summary())
     return 0
 

@@ -11,16 +11,19 @@ so that both sides meet in one vocabulary.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 from rapidfuzz import fuzz, process
 
 from bot.arabic import normalize
+
+log = logging.getLogger(__name__)
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
 
@@ -190,8 +193,29 @@ _MergingLoader.add_constructor(
 )
 
 
-@cache
 def default_lexicon() -> Lexicon:
+    """The lexicon file as it is now: re-read when it changes (with the knowledge base)."""
+    try:
+        stat = LEXICON_PATH.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = (0, 0)
+    try:
+        lexicon = _lexicon_at(stamp)
+    except (OSError, yaml.YAMLError) as exc:  # a broken edit keeps the last good lexicon
+        if _last_good:
+            log.warning("lexicon not reloaded, keeping the last good one: %s", exc)
+            return _last_good[-1]
+        raise
+    _last_good[:] = [lexicon]
+    return lexicon
+
+
+_last_good: list[Lexicon] = []
+
+
+@lru_cache(maxsize=2)
+def _lexicon_at(stamp: tuple[int, int]) -> Lexicon:
     with LEXICON_PATH.open(encoding="utf-8") as handle:
         data = yaml.load(handle, Loader=_MergingLoader) or {}  # noqa: S506 (a SafeLoader)
     merged: dict[str, list[str]] = {}
@@ -350,7 +374,10 @@ class Canonicalizer:
         if word in words:
             return words[word]
         for rest in _without_affixes(word):
-            for candidate in (rest, _ARTICLE + rest):
+            # للبنات is ل + البنات, but بحالي is ب + حالي ("like me"), not ب + الحالي:
+            # the article is put back only where a clitic took it away
+            took_article = word.endswith(rest) and len(word) - len(rest) > 1
+            for candidate in (rest, _ARTICLE + rest) if took_article else (rest,):
                 if candidate in words:
                     return words[candidate]
         if len(word) < _TYPO_MIN_LEN or not _ARABIC_WORD.match(word) or word in self._known:

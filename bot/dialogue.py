@@ -39,13 +39,31 @@ FAQ_SHORTLIST = 12
 _YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")  # a year, as the source writes them
 _LAST_YEAR = 2099
 _COUNT = "عدد"  # the canonical word of كم / شحال / combien
-_SINCE_WORDS = frozenset(["بعد", "منذ", "مند", "depuis", "apres", "men", "mn", "ba3d", "mnd"])
+_SINCE_WORDS = frozenset(
+    normalize(w) for w in ("بعد", "منذ", "مند", "depuis", "apres", "men", "mn", "ba3d", "mnd")
+)
 # A sentence and what ends it; one that ends in a question mark or starts with a
 # (canonical) question word asks, the others tell.
 _SENTENCE_RE = re.compile(r"([^.!؟?؛;\n]+)([.!؟?؛;\n]*)")
 _QUESTION_MARKS = frozenset("?؟")
+# normalized like the words they are compared with (متى is متي there)
 _QUESTION_WORDS = frozenset(
-    ["ما", "ماذا", "هل", "كيف", "سبب", "لماذا", "عدد", "كم", "متى", "اين", "من", "اي", "اش"]
+    normalize(w)
+    for w in (
+        "ما",
+        "ماذا",
+        "هل",
+        "كيف",
+        "سبب",
+        "لماذا",
+        "عدد",
+        "كم",
+        "متى",
+        "اين",
+        "من",
+        "اي",
+        "اش",
+    )
 )
 _NORMALIZED_CACHE = 4096  # distinct messages whose normalized form is kept
 SMALLTALK_FUZZ = 88.0  # "salaam", "shokran": small talk survives a typo, but only whole-message

@@ -256,18 +256,18 @@ def score(signals: Signals, policy: Policy) -> list[Scored]:
 
 
 def decide(scored: Sequence[Scored], policy: Policy) -> tuple[str, list[Scored]]:
-    """answered (one), clarify (the close ones) or no_match (related ones, maybe none)."""
+    """answered (one), clarify (two or three likely ones) or no_match (related ones, maybe none).
+
+    The probabilities share one mass with "none of them": two candidates that
+    both reach ``clarify`` are both likely, whatever lies between them.
+    """
     if not scored:
         return "no_match", []
     top = scored[0]
     second = scored[1].probability if len(scored) > 1 else 0.0
     if top.probability >= policy.answer and top.probability - second >= policy.margin:
         return "answered", [top]
-    close = [
-        s
-        for s in scored[:3]
-        if s.probability >= policy.clarify and top.probability - s.probability < policy.margin
-    ]
-    if len(close) > 1 or (close and top.probability >= policy.answer):
+    close = [s for s in scored[:3] if s.probability >= policy.clarify]
+    if len(close) > 1:
         return "clarify", close
     return "no_match", [s for s in scored[:3] if s.probability >= policy.related]
