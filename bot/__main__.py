@@ -19,6 +19,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env()
     if getattr(args, "kb", None):
         settings = dataclasses.replace(settings, kb_path=Path(args.kb))
+    if getattr(args, "db", None):
+        settings = dataclasses.replace(settings, db_path=Path(args.db))
     return settings
 
 
@@ -32,7 +34,7 @@ def _open_log(settings: Settings):
     from bot.store import QuestionLog
 
     try:
-        return QuestionLog(settings.db_path)
+        return QuestionLog.from_settings(settings)  # a bad file is a logged warning, not a stop
     except Exception as exc:  # the chat works without a log; say why there is none
         print(f"note: question log disabled ({settings.db_path}: {exc})", file=sys.stderr)
         return None
@@ -56,7 +58,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from bot.console import run_console
 
     settings = _settings(args)
-    return run_console(_dialogue(settings), _open_log(settings))
+    dialogue = _dialogue(settings)
+    log = _open_log(settings)
+    try:
+        return run_console(dialogue, log)
+    finally:
+        if log is not None:
+            log.close()  # writes what is still queued
 
 
 def cmd_telegram(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -156,3 +157,23 @@ def test_report_shows_unanswered_questions(small_kb_path: Path, tmp_path: Path) 
     result = bot("report", env=env)
     assert result.returncode == 0
     assert "ما هو سعر الذهب اليوم؟" in result.stdout and "no_match" in result.stdout
+
+
+def test_chat_survives_undecodable_input_and_a_broken_log(
+    small_kb_path: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "log.sqlite3"
+    broken.write_bytes(b"not a database" * 100)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--kb", str(small_kb_path)],
+        input=b"\xff\xfe \xd9\x85\xd8\xaa\xd9\x89 \xe9t\xe9\n\xd9\x81\xd9\x88\xd9\x82\xd8\xa7\xd8"
+        b"\xb4 \xd9\x83\xd8\xaa\xd8\xad\xd9\x84 \xd8\xa7\xd9\x84\xd9\x85\xd9\x83\xd8\xaa\xd8\xa8"
+        b"\xd8\xa9\n",
+        capture_output=True,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "FAQ_DB": str(broken)},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert "التاسعة" in result.stdout.decode()  # the second line was answered
+    assert b"Traceback" not in result.stderr
