@@ -137,12 +137,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check a knowledge-base file: exit 0 and a summary, or exit 2 and PATH:LINE:COLUMN lines.
 
-    Example: python -m bot validate knowledge/faq_ar.yaml
+    Warnings (two questions that read alike, a long answer, a phone number in an answer)
+    are listed without failing; --strict makes them errors.
+
+    Example: python -m bot validate knowledge/faq_ar.yaml --strict
     """
     from bot.knowledge import load
 
     path = Path(args.path) if args.path else _settings(args).kb_path
     kb = load(path)  # KnowledgeBaseError is reported by main()
+    for warning in kb.warnings:
+        print(warning, file=sys.stderr)
+    if args.strict and kb.warnings:
+        print(f"{path}: {len(kb.warnings)} warnings, refused with --strict", file=sys.stderr)
+        return 2
     print(kb.summary())
     return 0
 
@@ -244,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--failures", action="store_true", help="list the misses")
         elif name == "validate":
             command.add_argument("path", nargs="?", help="the file (default: --kb)")
+            command.add_argument("--strict", action="store_true", help="warnings are errors")
         elif name == "ingest":
             command.add_argument("article", help="the article text file")
             command.add_argument("--out", metavar="FILE", help="write the draft here")
