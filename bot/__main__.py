@@ -158,19 +158,41 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Turn an article in interview form (س: / ج:) into a draft knowledge base.
 
-    Example: python -m bot ingest ../shared/source/000_50ef587a88b79e0a.txt --out draft.yaml
+    An existing file is never replaced without --force (its previous version is kept in
+    knowledge/.history/); replacing the live knowledge base is said out loud.
+
+    Example: python -m bot ingest tests/data/ingest_sample_article.txt --out draft.yaml
     """
     from bot.ingest import IngestError, ingest_file, render_yaml
 
+    settings = _settings(args)
+    out = Path(args.out) if args.out else None
+    live = out is not None and out.resolve() == settings.kb_path.resolve()
+    if live and out.exists() and not args.force:
+        print(
+            f"error: {out} is the live knowledge base: the running bot would answer from the "
+            "draft within seconds. Write the draft elsewhere (--out draft.yaml), or add --force "
+            "if you really mean to replace it",
+            file=sys.stderr,
+        )
+        return 2
     try:
-        draft = ingest_file(Path(args.article), Path(args.out) if args.out else None)
+        draft = ingest_file(
+            Path(args.article), out, force=args.force, history_dir=settings.history_dir
+        )
     except IngestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for warning in draft.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if args.out:
-        print(f"{args.out}: {len(draft.entries)} entries written", file=sys.stderr)
+    if out is not None:
+        print(f"{out}: {len(draft.entries)} entries written", file=sys.stderr)
+        if live:
+            print(
+                f"warning: {out} is the live knowledge base: the running bot now answers from "
+                "this draft; the previous version is in the history folder",
+                file=sys.stderr,
+            )
     else:
         sys.stdout.write(render_yaml(draft))
     return 0
@@ -256,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
         elif name == "ingest":
             command.add_argument("article", help="the article text file")
             command.add_argument("--out", metavar="FILE", help="write the draft here")
+            command.add_argument(
+                "--force", action="store_true", help="replace an existing file (kept in history)"
+            )
         elif name == "report":
             command.add_argument("--limit", type=int, default=30, help="how many questions")
     return parser
