@@ -611,6 +611,11 @@ def _check_text_keys(check: _Checker, raw: Any) -> None:
             )
 
 
+def question_reader(kb: KnowledgeBase) -> Callable[[str], str]:
+    """A text as the matcher reads it (canonical stems, sorted): to compare two questions."""
+    return _reader(kb.synonyms, list(kb.entries))
+
+
 def parse(text: str, path: str = "<text>") -> KnowledgeBase:
     """Build a KnowledgeBase from YAML text; raise KnowledgeBaseError listing every problem."""
     check = _Checker(path)
