@@ -399,7 +399,7 @@ def _chart(per_day: dict[str, dict[str, int]]) -> str:
     """Stacked bars of questions per day by status, as inline SVG."""
     days = list(per_day)
     if not days:
-        return "<p>لا أسئلة في هذه الفترة.</p>"
+        return "<p>No questions in this period.</p>"
     width, height, left, bottom, top = 760, 260, 40, 40, 10
     peak = max(sum(c.values()) for c in per_day.values()) or 1
     step = (width - left - 10) / len(days)
@@ -441,8 +441,8 @@ max-width:60em;color:#222;line-height:1.5}
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;width:100%}td,th{padding:.25em .6em;border-bottom:1px solid #eee;
 text-align:start;vertical-align:top}td.n{text-align:end;font-variant-numeric:tabular-nums;
-white-space:nowrap}.muted{color:#777;font-size:.9em}.key span{display:inline-block;width:.9em;
-height:.9em;margin:0 .3em;vertical-align:middle}.bar{background:#c62828;height:.6em}
+white-space:nowrap}.muted{color:#777;font-size:.9em}.key .sw{display:inline-block;width:.9em;
+height:.9em;margin:0 .3em;vertical-align:middle}.key .item{margin-inline-end:1.2em}
 """
 
 
@@ -455,7 +455,9 @@ def render_html(summary: Summary, suggested: Sequence[Suggestion] = ()) -> str:
         body = "".join(
             "<tr>"
             + "".join(
-                f'<td class="n">{e(str(v))}</td>' if i in numeric else f"<td>{e(str(v))}</td>"
+                f'<td class="n">{e(str(v))}</td>'
+                if i in numeric
+                else f'<td dir="auto">{e(str(v))}</td>'
                 for i, v in enumerate(row)
             )
             + "</tr>"
@@ -464,12 +466,14 @@ def render_html(summary: Summary, suggested: Sequence[Suggestion] = ()) -> str:
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
     key = " ".join(
-        f'<span style="background:{STATUS_COLOURS.get(s, STATUS_COLOURS["other"])}"></span>{e(s)}'
+        f'<span class="item"><span class="sw" style="background:'
+        f'{STATUS_COLOURS.get(s, STATUS_COLOURS["other"])}"></span>{e(s)}</span>'
         for s in summary.by_status
     )
     c = summary.clarifications
     sections = [
-        f"<h1>تقرير الأسئلة — Questions report</h1><p class='muted'>{e(_scope(summary))}; "
+        f"<h1>Questions report — <span lang='ar'>تقرير الأسئلة</span></h1>"
+        f"<p class='muted'>{e(_scope(summary))}; "
         f"generated {e(_when(summary.generated_at))}</p>",
         "<h2>Totals by status</h2>",
         table(
@@ -498,7 +502,7 @@ def render_html(summary: Summary, suggested: Sequence[Suggestion] = ()) -> str:
                 (g.count, g.example, " · ".join(g.texts[1:4]), _when(g.last_asked))
                 for g in summary.unanswered
             ],
-            {0},
+            {0, 3},
         ),
         "<h2>Answers with the most 👎</h2>",
         table(
@@ -526,7 +530,7 @@ def render_html(summary: Summary, suggested: Sequence[Suggestion] = ()) -> str:
             ),
         ]
     return (
-        '<!DOCTYPE html>\n<html lang="ar" dir="rtl"><head><meta charset="utf-8">'
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Questions report</title><style>{_CSS}</style></head><body>"
         + "\n".join(sections)

@@ -444,6 +444,26 @@ async def test_a_failing_question_log_does_not_cost_the_answer(
     assert "Traceback" not in caplog.text
 
 
+async def test_a_log_that_cannot_be_opened_still_lets_the_bot_answer(
+    kb: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = FakeBotAPI(TOKEN)
+    with caplog.at_level(logging.WARNING):
+        log = QuestionLog(tmp_path)  # a folder: no database can be opened there
+    settings_ = make_settings(kb)
+    app = build_application(
+        settings_, Dialogue.from_path(kb, settings=settings_), log, request=fake_request(api)
+    )
+    await app.initialize()
+    try:
+        [reply] = await Bot(app, api, log).say(ASK_MISSIONS)
+        assert "المساعدة للأسر المعوزة" in reply.text
+    finally:
+        await app.shutdown()
+        log.close(timeout=0.2)
+    assert "question log unavailable" in caplog.text and "Traceback" not in caplog.text
+
+
 # --- concurrency --------------------------------------------------------------------------
 
 
