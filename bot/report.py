@@ -372,8 +372,12 @@ def render_json(summary: Summary, suggested: Sequence[Suggestion] = ()) -> str:
 
 
 def render_csv(summary: Summary, suggested: Sequence[Suggestion] = ()) -> str:
-    """One table, one row per figure: section, key, text, count, share, detail."""
+    """One table, one row per figure: section, key, text, count, share, detail.
+
+    It starts with a byte-order mark: without one, Excel reads UTF-8 Arabic as noise.
+    """
     buffer = io.StringIO()
+    buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow(["section", "key", "text", "count", "share", "detail"])
     for status, n in summary.by_status.items():
