@@ -370,7 +370,7 @@ class QuestionLog:
         question_id = secrets.randbelow(2**47) + 1  # unguessable: a forged vote has to guess it
         decision = getattr(reply, "decision", None)
         step = decision.get("step") if isinstance(decision, dict) else None
-        masked = mask_numbers(str(text)[:MAX_STORED_CHARS])
+        masked = mask_numbers(str(text))[:MAX_STORED_CHARS]  # masked first: no cut-off digits
         suggestions = getattr(reply, "suggestions", ()) or ()
         row = {
             "id": question_id,
@@ -451,7 +451,7 @@ class QuestionLog:
         days = self.retention_days if days is None else days
         if not days:
             return 0, 0
-        self.flush()
+        self.flush(0.2 if self.health.problem else 2.0)  # a broken file: do not wait long
         with self._db_lock:
             if not self._ensure_open():
                 raise LogError(self.health.problem)
@@ -479,7 +479,7 @@ class QuestionLog:
     # -- reading, for the tests and in-process reports -------------------------------------
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        self.flush()
+        self.flush(0.2 if self.health.problem else 2.0)  # a broken file: do not wait long
         with self._db_lock:
             if not self._ensure_open():
                 raise LogError(self.health.problem)
@@ -514,7 +514,7 @@ class QuestionLog:
 
     def rows(self, *, since: float | None = None, channel: str | None = None):
         """Every logged question as LoggedQuestion, oldest first."""
-        self.flush()
+        self.flush(0.2 if self.health.problem else 2.0)  # a broken file: do not wait long
         with self._db_lock:
             if not self._ensure_open():
                 raise LogError(self.health.problem)

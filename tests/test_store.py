@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from bot.dialogue import Reply, Suggestion
-from bot.store import LogError, QuestionLog, mask_numbers, open_for_reading, read_questions
+from bot.store import (
+    MAX_STORED_CHARS,
+    LogError,
+    QuestionLog,
+    mask_numbers,
+    open_for_reading,
+    read_questions,
+)
 
 CHAT = 734_019_223
 OTHER_CHAT = 512_300_871
@@ -267,3 +274,10 @@ def test_the_privacy_notice_is_a_text_of_the_knowledge_base() -> None:
 
     assert "تحسين الأجوبة" in load(REAL_KB).texts["privacy_notice"]
     assert parse("entries:\n  - {id: a, question: س, answer: ج}\n").texts["privacy_notice"]
+
+
+def test_a_number_at_the_cut_is_masked_whole(log: QuestionLog) -> None:
+    text = "س" * (MAX_STORED_CHARS - 4) + " 0612345678"
+    log.record_question(channel="telegram", text=text, reply=answered())
+    [row] = log.rows()
+    assert len(row.text) <= MAX_STORED_CHARS and not any(c.isdigit() for c in row.text)
