@@ -45,6 +45,10 @@ class Settings:
     rate_limit_messages: int = 8  # per user...
     rate_limit_window: float = 30.0  # ...in this many seconds
     reload_interval: float = 2.0  # seconds between checks of the knowledge base file
+    log_salt: str = ""  # FAQ_LOG_SALT; empty: generated on first run, kept beside the log
+    log_retention_days: float = 90.0  # questions older than this are purged
+    history_dir: Path | None = None  # FAQ_HISTORY_DIR; None: .history/ beside the file
+    history_keep: int = 20  # versions of a file kept there
     thresholds: Thresholds = field(default_factory=Thresholds)
 
     @classmethod
@@ -62,6 +66,10 @@ class Settings:
             rate_limit_messages=int(_float(env, "RATE_LIMIT_MESSAGES", 8)),
             rate_limit_window=_float(env, "RATE_LIMIT_WINDOW", 30.0),
             reload_interval=_float(env, "FAQ_RELOAD_INTERVAL", 2.0),
+            log_salt=env.get("FAQ_LOG_SALT", "").strip(),
+            log_retention_days=_float(env, "FAQ_LOG_RETENTION_DAYS", 90.0),
+            history_dir=Path(env["FAQ_HISTORY_DIR"]) if env.get("FAQ_HISTORY_DIR") else None,
+            history_keep=int(_float(env, "FAQ_HISTORY_KEEP", 20)),
             thresholds=Thresholds(
                 answer=_float(env, "MATCH_ANSWER_THRESHOLD", defaults.answer),
                 margin=_float(env, "MATCH_MARGIN", defaults.margin),

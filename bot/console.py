@@ -43,7 +43,10 @@ class ConsoleChat:
             return self.dialogue.topics()
         choice = _choice_number(text)
         if choice is not None and 1 <= choice <= len(self.buttons):
-            return self.dialogue.press(self.buttons[choice - 1].payload)
+            payload = self.buttons[choice - 1].payload
+            if self.log is not None:
+                self.log.record_choice(channel="console", payload=payload)
+            return self.dialogue.press(payload)
         reply = self.dialogue.reply(text)
         if self.log is not None:
             self.log.record_question(channel="console", text=text, reply=reply)
@@ -78,4 +81,7 @@ def _choice_number(text: str) -> int | None:
 
 def run_console(dialogue: Dialogue, log: QuestionLog | None = None) -> int:
     interactive = sys.stdin.isatty()
+    # Bytes that are not UTF-8 (a pasted Windows-1256 line) become U+FFFD, never a crash.
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")
     return ConsoleChat(dialogue, log).run(sys.stdin, sys.stdout, interactive=interactive)

@@ -362,12 +362,23 @@ def _read_text(path: Path) -> str:
     return text
 
 
-def ingest_file(path: Path, out: Path | None = None) -> Draft:
+def ingest_file(
+    path: Path,
+    out: Path | None = None,
+    *,
+    force: bool = False,
+    history_dir: Path | None = None,
+) -> Draft:
     """Read the article at `path`; write its YAML to `out` when given.
 
-    With `out` None nothing is written: the caller prints ``render_yaml(draft)``.
+    With `out` None nothing is written: the caller prints ``render_yaml(draft)``. An
+    existing `out` is replaced only with `force` (its previous version kept in the history
+    folder); the draft is validated as a knowledge base before anything is written.
     Example: ``ingest_file(Path("article.txt"), Path("draft.yaml")).warnings``
     """
+    from bot.files import WriteRefused, write_text_safely
+    from bot.knowledge import KnowledgeBaseError, parse
+
     path = Path(path)
     text = _read_text(path)
     try:
@@ -376,8 +387,17 @@ def ingest_file(path: Path, out: Path | None = None) -> Draft:
         raise IngestError(f"{path}: {exc}") from None
     if out is not None:
         out = Path(out)
+        if out.exists() and not force:
+            raise IngestError(
+                f"{out}: already exists; nothing written. Choose another --out, or add --force "
+                "to replace it (its current version is kept in the history folder)"
+            )
         try:
-            out.write_text(render_yaml(draft), encoding="utf-8")
-        except OSError as exc:
-            raise IngestError(f"{out}: cannot write: {exc.strerror or exc}") from None
+            write_text_safely(out, render_yaml(draft), check=parse, history_dir=history_dir)
+        except KnowledgeBaseError as exc:
+            raise IngestError(
+                f"{out}: the draft is not a valid knowledge base; nothing written:\n{exc}"
+            ) from None
+        except WriteRefused as exc:
+            raise IngestError(str(exc)) from None
     return draft

@@ -20,19 +20,38 @@ DEFAULT_CATEGORY = "general"
 MAX_ANSWER_CHARS = (
     4000  # longer answers are split by adapters, but a KB answer this long is a mistake
 )
+PHONE_ANSWER_CHARS = 1000  # about two phone screens: past this, readers give up scrolling
+
+# The keys each part of the file may hold; anything else is a typo until proven otherwise
+# (a misspelled `alternative:` once silently dropped every alternative).
+TOP_KEYS = frozenset(
+    {"meta", "entries", "texts", "categories", "smalltalk", "synonyms"}
+    | {"label", "situations", "profiles", "lacking", "topics"}  # read by other parts of the bot
+)
+ENTRY_KEYS = frozenset(
+    {"id", "category", "question", "alternatives", "answer", "follow_up", "source"}
+    | {"truncated", "label"}
+)
+SMALLTALK_KEYS = frozenset({"id", "patterns", "replies", "reply"})
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a knowledge-base file, where it stands."""
+    """One thing wrong with a knowledge-base file, where it stands.
+
+    A warning does not stop the bot (two questions that read alike, a long answer, a phone
+    number in an answer): it is listed, and `validate --strict` makes it an error.
+    """
 
     path: str
     line: int
     column: int
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        label = "warning: " if self.warning else ""
+        return f"{self.path}:{self.line}:{self.column}: {label}{self.message}"
 
 
 class KnowledgeBaseError(Exception):
@@ -100,6 +119,7 @@ class KnowledgeBase:
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # canonical -> variants
     situations: tuple[Situation, ...] = ()
     path: str = ""
+    warnings: tuple[Problem, ...] = ()  # what `validate` lists without refusing the file
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
@@ -125,10 +145,11 @@ class KnowledgeBase:
 
     def summary(self) -> str:
         alternatives = sum(len(e.alternatives) for e in self.entries)
+        warned = f", {len(self.warnings)} warnings" if self.warnings else ""
         return (
             f"{self.path or 'knowledge base'}: valid — {len(self.entries)} entries, "
             f"{alternatives} alternatives, {len(self.categories)} categories, "
-            f"{len(self.smalltalk)} small-talk intents"
+            f"{len(self.smalltalk)} small-talk intents{warned}"
         )
 
 
@@ -144,10 +165,25 @@ class _Checker:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def add(self, position: Position | None, message: str) -> None:
         pos = position or Position(1, 1)
         self.problems.append(Problem(self.path, pos.line, pos.column, message))
+
+    def warn(self, position: Position | None, message: str) -> None:
+        pos = position or Position(1, 1)
+        self.warnings.append(Problem(self.path, pos.line, pos.column, message, warning=True))
+
+    def keys(self, mapping: Any, known: frozenset[str], where: str) -> None:
+        """An error per unknown key, with the nearest known one."""
+        if not isinstance(mapping, MarkedDict):
+            return
+        for key in mapping:
+            if str(key) in known:
+                continue
+            positions = mapping.key_positions
+            self.add(positions.get(key), f"`{key}`: unknown key {where}{_nearest(key, known)}")
 
     def string(self, value: Any, position: Position | None, what: str, *, required: bool) -> str:
         if value is None:
@@ -155,7 +191,14 @@ class _Checker:
                 self.add(position, f"{what} is missing")
             return ""
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.add(position, f"{what} must be text, got {_kind(value)}")
+            hint = ""
+            if isinstance(value, dict):
+                # `- كيفاش: نسجل` is a mapping to YAML: the colon and space made it key: value
+                hint = (
+                    "; a colon followed by a space makes YAML read `key: value`: put the whole "
+                    'text in double quotes ("…")'
+                )
+            self.add(position, f"{what} must be text, got {_kind(value)}{hint}")
             return ""
         text = str(value).strip()
         if required and not text:
@@ -176,6 +219,15 @@ class _Checker:
             for item, pos in zip(value, positions, strict=True)
         )
         return tuple(item for item in items if item)
+
+
+def _nearest(key: Any, known: frozenset[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean `{close[0]}`?"
+    return "; known keys: " + ", ".join(sorted(known))
 
 
 def _kind(value: Any) -> str:
@@ -230,6 +282,7 @@ def _entries(check: _Checker, data: MarkedDict) -> list[tuple[Entry, MarkedDict]
             continue
         entry_id = check.string(item.get("id"), _value_position(item, "id"), "id", required=True)
         what = f"entry '{entry_id}'" if entry_id else "entry"
+        check.keys(item, ENTRY_KEYS, f"in {what}")
         if entry_id and not ENTRY_ID.match(entry_id):
             check.add(
                 _value_position(item, "id"),
@@ -245,12 +298,7 @@ def _entries(check: _Checker, data: MarkedDict) -> list[tuple[Entry, MarkedDict]
         answer = check.string(
             item.get("answer"), _value_position(item, "answer"), f"{what}: answer", required=True
         )
-        if len(answer) > MAX_ANSWER_CHARS:
-            check.add(
-                _value_position(item, "answer"),
-                f"{what}: answer is {len(answer)} characters; split it (at most "
-                f"{MAX_ANSWER_CHARS}) into entries linked by follow_up",
-            )
+        _check_answer(check, answer, _value_position(item, "answer"), what)
         category = check.string(
             item.get("category"),
             _value_position(item, "category"),
@@ -284,6 +332,43 @@ def _entries(check: _Checker, data: MarkedDict) -> list[tuple[Entry, MarkedDict]
         )
         built.append((entry, item))
     return built
+
+
+# What a contact looks like: staff are told, since the source gives none and contacts go stale.
+_PHONE = re.compile(r"(?<!\d)(?:\+|00)?\d(?:[ .\-]?\d){7,}(?!\d)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_WEB = re.compile(
+    r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:ma|com|org|net|gov|fr|info)\b(?:/\S*)?",
+    re.IGNORECASE,
+)
+_CONTACTS = (("a phone number", _PHONE), ("an e-mail address", _EMAIL), ("a web address", _WEB))
+
+
+def _check_answer(check: _Checker, answer: str, position: Position | None, what: str) -> None:
+    """Warnings on an answer: too long for a phone, or holding a contact to check."""
+    if len(answer) > MAX_ANSWER_CHARS:
+        check.warn(
+            position,
+            f"{what}: answer is {len(answer)} characters; Telegram cuts it into several "
+            f"messages past {MAX_ANSWER_CHARS}: split it into entries linked by follow_up",
+        )
+    elif len(answer) > PHONE_ANSWER_CHARS:
+        check.warn(
+            position,
+            f"{what}: answer is {len(answer)} characters, more than a phone shows well "
+            f"(about {PHONE_ANSWER_CHARS}); consider splitting it into entries linked by "
+            "follow_up",
+        )
+    rest = answer
+    for kind, pattern in _CONTACTS:
+        found = pattern.search(rest)
+        rest = pattern.sub(" ", rest)  # an e-mail's domain is not a web address of its own
+        if found:
+            check.warn(
+                position,
+                f"{what}: the answer holds what looks like {kind} ('{found.group(0)}'); "
+                "check it comes from the source and is still right",
+            )
 
 
 def _check_links(
@@ -324,7 +409,7 @@ def _check_links(
             line = pos.line if pos else 1
             seen = owner.get(key)
             if seen and seen[0] != entry.id:
-                check.add(
+                check.warn(
                     pos,
                     f"entry '{entry.id}': the question '{text}' is the same (after "
                     f"normalization) as one of entry '{seen[0]}' (line {seen[1]})",
@@ -334,7 +419,7 @@ def _check_links(
             sense = meaning(text)
             other = read_as.get(sense)
             if sense and other and other[0] != entry.id:
-                check.add(
+                check.warn(
                     pos,
                     f"entry '{entry.id}': the question '{text}' reads the same to the bot "
                     f"as '{other[2]}' of entry '{other[0]}' (line {other[1]}); reword or "
@@ -358,17 +443,27 @@ def _categories(
             )
             if text:
                 titles[str(cat_id)] = text
+    given = frozenset(titles)
     for entry, item in built:
         if entry.category in titles:
             continue
         if entry.category == DEFAULT_CATEGORY and "category" not in item:
             titles[DEFAULT_CATEGORY] = _defaults()["default_category_title"]
             continue
+        hint = _nearest(entry.category, given) if given else ""
         check.add(
             _value_position(item, "category"),
-            f"entry '{entry.id}': category '{entry.category}' has no title under 'categories'",
+            f"entry '{entry.id}': category '{entry.category}' has no title under "
+            f"'categories'{hint if 'did you mean' in hint else ''}",
         )
     used = {entry.category for entry, _ in built}
+    for cat in given - used:
+        hint = _nearest(cat, frozenset(used))
+        check.warn(
+            _value_position(raw, cat),
+            f"category '{cat}' has a title but no entry uses it"
+            f"{hint if 'did you mean' in hint else ''}",
+        )
     return {cat: title for cat, title in titles.items() if cat in used}
 
 
@@ -388,6 +483,7 @@ def _smalltalk(check: _Checker, data: MarkedDict) -> tuple[SmallTalk, ...]:
         intent_id = check.string(
             item.get("id"), _value_position(item, "id") or pos, "small-talk id", required=True
         )
+        check.keys(item, SMALLTALK_KEYS, f"in smalltalk '{intent_id}'")
         patterns = check.strings(
             item.get("patterns"), _value_position(item, "patterns"), f"smalltalk '{intent_id}'"
         )
@@ -526,6 +622,91 @@ def _situations(check: _Checker, data: MarkedDict, entry_ids: set[str]) -> tuple
                     f"{what}: choice '{target}' has choices of its own (one level only)",
                 )
     return tuple(s for s, _ in found)
+# The parser's words are kept (they name the exact fault); a plain sentence and a hint go first.
+_YAML_HINTS = (
+    (
+        "'\\t'",
+        "a tab character: YAML indents with spaces only. Replace the tab with spaces",
+    ),
+    (
+        "mapping values are not allowed",
+        "a colon followed by a space inside a text. Put the whole text in double quotes "
+        '("…"), or remove the space after the colon',
+    ),
+    (
+        "expected <block end>",
+        "the indentation is off. The lines of one entry, and the items of one list, must start "
+        "in the same column; compare this line with the one above",
+    ),
+    (
+        "did not find expected key",
+        "the indentation is off, or a text has an unclosed quote. Lines of one entry must start "
+        "in the same column",
+    ),
+    (
+        "did not find expected '-' indicator",
+        "the items of a list must each start with '- ' in the same column",
+    ),
+    (
+        "could not find expected ':'",
+        "a line is neither `key: value` nor a list item. Perhaps a long text went on to the "
+        "next line without being indented under its key, or a colon is missing",
+    ),
+    (
+        "while scanning a quoted scalar",
+        "a quote (\" or ') was opened and never closed",
+    ),
+    (
+        "found unexpected end of stream",
+        "the file ends in the middle of something: an unclosed quote or bracket",
+    ),
+    (
+        "while parsing a flow",
+        "a bracket [ or { was opened and not closed on the same item; check the brackets, or "
+        "put a text holding a comma or colon in double quotes",
+    ),
+    (
+        "duplicate key",
+        "the same key appears twice in one mapping; the second would silently replace the first",
+    ),
+    (
+        "found character",
+        "a character YAML does not allow at this place (such as @ or ` at the start of a text). "
+        "Put the text in double quotes",
+    ),
+)
+
+
+def explain_yaml_error(message: str, text: str = "", position: Position | None = None) -> str:
+    """A parser message with a plain sentence and a hint in front of it."""
+    line = ""
+    if position and text:
+        lines = text.splitlines()
+        if 0 < position.line <= len(lines):
+            line = lines[position.line - 1]
+    if "\t" in line[: len(line) - len(line.lstrip())]:
+        return f"the file's layout is broken here: {_YAML_HINTS[0][1]} ({message})"
+    unclosed = _unclosed_quote(text, position)
+    if unclosed and "'\\t'" not in message and "duplicate key" not in message:
+        return (
+            f"the file's layout is broken here: a double quote (\") opened on line {unclosed} "
+            f"is never closed, so YAML read the lines after it as one text ({message})"
+        )
+    for needle, hint in _YAML_HINTS:
+        if needle in message:
+            return f"the file's layout is broken here: {hint} ({message})"
+    return message
+
+
+def _unclosed_quote(text: str, position: Position | None) -> int | None:
+    """The line, up to the error, where a double-quoted text starts and does not end."""
+    if not text or position is None:
+        return None
+    for number, line in enumerate(text.splitlines()[: position.line], 1):
+        code = line.split(" #", 1)[0].replace('\\"', "")
+        if code.count('"') % 2 and number < position.line:
+            return number
+    return None
 
 
 def vocabulary(entries: Iterable[Entry]) -> set[str]:
@@ -546,24 +727,50 @@ def _reader(synonyms: Mapping[str, tuple[str, ...]], entries: list[Entry]) -> Ca
     return meaning
 
 
+def _check_text_keys(check: _Checker, raw: Any) -> None:
+    """`texts` is free-form, but a key one letter off a text the bot uses is surely a typo."""
+    import difflib
+
+    if not isinstance(raw, MarkedDict):
+        return
+    known = sorted(_defaults()["texts"])
+    for key in raw:
+        if str(key) in known:
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.75)
+        if close:
+            check.warn(
+                raw.key_positions.get(key),
+                f"texts: `{key}` is not a text the bot uses; did you mean `{close[0]}`? "
+                f"(until then the bot says its default {close[0]})",
+            )
+
+
+def question_reader(kb: KnowledgeBase) -> Callable[[str], str]:
+    """A text as the matcher reads it (canonical stems, sorted): to compare two questions."""
+    return _reader(kb.synonyms, list(kb.entries))
+
+
 def parse(text: str, path: str = "<text>") -> KnowledgeBase:
     """Build a KnowledgeBase from YAML text; raise KnowledgeBaseError listing every problem."""
     check = _Checker(path)
     try:
         data = load_marked(text)
     except YamlSyntaxError as exc:
-        check.add(exc.position, exc.message)
+        check.add(exc.position, explain_yaml_error(exc.message, text, exc.position))
         raise KnowledgeBaseError(check.problems) from None
     if not isinstance(data, MarkedDict):
         check.add(
             _own_position(data), f"the file must be a mapping with 'entries', got {_kind(data)}"
         )
         raise KnowledgeBaseError(check.problems)
+    check.keys(data, TOP_KEYS, "at the top of the file")
     built = _entries(check, data)
     synonyms = _synonyms(check, data)
     _check_links(check, built, _reader(synonyms, [entry for entry, _ in built]))
     meta = _text_mapping(check, data, "meta")
     texts = {**_defaults()["texts"], **_text_mapping(check, data, "texts")}
+    _check_text_keys(check, data.get("texts"))
     kb = KnowledgeBase(
         entries=tuple(entry for entry, _ in built),
         meta=meta,
@@ -573,9 +780,10 @@ def parse(text: str, path: str = "<text>") -> KnowledgeBase:
         synonyms=synonyms,
         situations=_situations(check, data, {entry.id for entry, _ in built}),
         path=path,
+        warnings=tuple(check.warnings),
     )
     if check.problems:
-        raise KnowledgeBaseError(check.problems)
+        raise KnowledgeBaseError(check.problems + check.warnings)
     return kb
 
 
@@ -599,12 +807,12 @@ def load(path: Path | str) -> KnowledgeBase:
 
 
 def validate(path: Path | str) -> list[Problem]:
-    """Every problem in the file; [] when it is valid."""
+    """Every problem in the file, warnings included (`Problem.warning`); [] when it is clean."""
     try:
-        load(path)
+        kb = load(path)
     except KnowledgeBaseError as exc:
         return exc.problems
-    return []
+    return list(kb.warnings)
 
 
 __all__ = [

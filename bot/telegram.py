@@ -259,7 +259,7 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
         print(f"error: cannot read the knowledge base {settings.kb_path}: {exc}", file=sys.stderr)
         return 2
     try:
-        log = QuestionLog(settings.db_path)
+        log = QuestionLog.from_settings(settings)  # a bad file is a warning, not a stop
     except Exception as exc:
         print(f"error: cannot open the question log {settings.db_path}: {exc}", file=sys.stderr)
         return 2

@@ -55,3 +55,9 @@ def small_kb_path(tmp_path: Path) -> Path:
 
 
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is absent")
+
+
+@pytest.fixture(autouse=True)
+def _question_log_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run by the tests (ask, chat) log to a temporary file, never to data/."""
+    monkeypatch.setenv("FAQ_DB", str(tmp_path / "questions.sqlite3"))

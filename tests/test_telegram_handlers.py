@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -235,6 +236,20 @@ async def test_feedback_thanks_is_recorded_and_buttons_go(bot: Bot) -> None:
     assert (total.entry_id, total.helpful, total.not_helpful) == ("missions", 1, 0)
 
 
+async def test_a_vote_counts_once_and_forged_votes_are_ignored(bot: Bot) -> None:
+    [reply] = await bot.say(ASK_MISSIONS)
+    thumbs_up, thumbs_down = payloads(reply)[-2:]
+    for data in (thumbs_up,) * 4 + (thumbs_down,):  # replayed taps: the last one counts
+        await bot.send(bot.api.press(bot.api.message(reply), data))
+    # another chat names this chat's question, or a question that does not exist
+    [theirs] = await bot.say(ASK_ABOUT, chat_id=7007)
+    for forged in (thumbs_up, "f:0:999999:about", "f:0:1:missions"):
+        calls = await bot.press(theirs, forged)
+        assert any(c.method == "answerCallbackQuery" for c in calls)  # politely thanked
+    totals = {t.entry_id: (t.helpful, t.not_helpful) for t in bot.log.feedback_totals()}
+    assert totals == {"missions": (0, 1)}
+
+
 async def test_thumbs_down_keeps_follow_up_buttons(bot: Bot) -> None:
     [reply] = await bot.say(ASK_ABOUT)
     await bot.press(reply, payloads(reply)[-1])
@@ -290,7 +305,7 @@ async def test_long_answer_is_split_at_sentence_ends(bot: Bot) -> None:
     assert len(replies) == 2
     assert all(utf16_len(r.text) <= 4096 for r in replies)
     assert replies[0].text.endswith(".")  # cut after a sentence, not inside one
-    assert not replies[0].buttons() and payloads(replies[1])[-1] == "f:0:1:history"
+    assert not replies[0].buttons() and re.fullmatch(r"f:0:\d+:history", payloads(replies[1])[-1])
 
 
 async def test_markup_typed_by_a_user_cannot_break_formatting(bot: Bot) -> None:
@@ -423,11 +438,31 @@ async def test_bug_in_a_handler_is_logged_with_update_id_and_user_gets_apology(
 async def test_a_failing_question_log_does_not_cost_the_answer(
     bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    bot.log.close()  # every write now fails
+    bot.log.close()  # nothing can be written any more
     [reply] = await bot.say(ASK_MISSIONS)
     assert "المساعدة للأسر المعوزة" in reply.text
     assert payloads(reply)[-1] == "f:0::missions"
-    assert "could not record" in caplog.text
+    assert "Traceback" not in caplog.text
+
+
+async def test_a_log_that_cannot_be_opened_still_lets_the_bot_answer(
+    kb: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = FakeBotAPI(TOKEN)
+    with caplog.at_level(logging.WARNING):
+        log = QuestionLog(tmp_path)  # a folder: no database can be opened there
+    settings_ = make_settings(kb)
+    app = build_application(
+        settings_, Dialogue.from_path(kb, settings=settings_), log, request=fake_request(api)
+    )
+    await app.initialize()
+    try:
+        [reply] = await Bot(app, api, log).say(ASK_MISSIONS)
+        assert "المساعدة للأسر المعوزة" in reply.text
+    finally:
+        await app.shutdown()
+        log.close(timeout=0.2)
+    assert "question log unavailable" in caplog.text and "Traceback" not in caplog.text
 
 
 # --- concurrency --------------------------------------------------------------------------

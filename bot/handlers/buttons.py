@@ -44,6 +44,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _feedback(query, feedback, svc)
         return
     reply = svc.dialogue.press(payload)
+    chat = query.message.chat.id if query.message else query.from_user.id
+    svc.record_choice(payload, chat)  # did a "did you mean" get its answer?
     await _answer_query(query)  # stop the button's spinner before anything slower
     message = query.message
     if message is None:  # a button under an inline-mode message: nowhere to write
@@ -78,7 +80,9 @@ async def _feedback(
     """Record 👍 / 👎, thank the user, and take the feedback buttons away."""
     helpful, question_id, entry_id = feedback
     await _answer_query(query, svc.text("feedback_thanks"))  # thank first: the disk is slower
-    await svc.record_feedback(entry_id, helpful, question_id)
+    # Only the chat the answer went to may rate it; one vote per person and answer.
+    chat = query.message.chat.id if query.message else query.from_user.id
+    await svc.record_feedback(entry_id, helpful, question_id, chat, query.from_user.id)
     message = query.message
     if isinstance(message, Message) and message.reply_markup is not None:
         try:

@@ -27,7 +27,7 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send_reply(message.reply_text, svc.dialogue.help(), svc)
         return
     reply = svc.dialogue.reply(text)
-    question_id = await svc.record_question(text, reply)
+    question_id = await svc.record_question(text, reply, chat_id=message.chat_id)
     await send_reply(message.reply_text, reply, svc, question_id=question_id)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -31,31 +30,45 @@ class Services:
         """A KB text; never empty, since Telegram rejects an empty message."""
         return self.dialogue.text(key) or fallback
 
-    # SQLite commits wait for the disk (an fsync, ~20 ms): off the event loop, so other chats
-    # are not held up meanwhile.
+    # The log only queues rows (its own thread writes them): nothing here waits for a disk.
 
-    async def record_question(self, text: str, reply: Reply) -> int | None:
+    async def record_question(
+        self, text: str, reply: Reply, chat_id: int | None = None
+    ) -> int | None:
         """Keep the question for staff; a failing log must not cost the user the answer."""
         try:
-            return await asyncio.to_thread(
-                self.log.record_question, channel=CHANNEL, text=text, reply=reply
+            return self.log.record_question(
+                channel=CHANNEL, text=text, reply=reply, chat_id=chat_id
             )
         except Exception:
             logger.exception("could not record a question in the log")
             return None
 
     async def record_feedback(
-        self, entry_id: str | None, helpful: bool, question_id: int | None
+        self,
+        entry_id: str | None,
+        helpful: bool,
+        question_id: int | None,
+        chat_id: int | None = None,
+        voter_id: int | None = None,
     ) -> None:
         try:
-            await asyncio.to_thread(
-                self.log.record_feedback,
+            self.log.record_feedback(
                 entry_id=entry_id,
                 helpful=helpful,
                 question_id=question_id,
+                chat_id=chat_id,
+                voter_id=voter_id,
             )
         except Exception:
             logger.exception("could not record feedback in the log")
+
+    def record_choice(self, payload: str, chat_id: int | None) -> None:
+        """A pressed button, so the report knows whether a "did you mean" was resolved."""
+        try:
+            self.log.record_choice(channel=CHANNEL, payload=payload, chat_id=chat_id)
+        except Exception:
+            logger.exception("could not record a choice in the log")
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
