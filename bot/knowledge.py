@@ -20,6 +20,7 @@ DEFAULT_CATEGORY = "general"
 MAX_ANSWER_CHARS = (
     4000  # longer answers are split by adapters, but a KB answer this long is a mistake
 )
+MAX_LABEL_CHARS = 32  # a button label a phone shows on one line, uncut
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,12 @@ class Entry:
     follow_up: tuple[str, ...] = ()
     source: str = ""
     truncated: bool = False
+    label: str = ""  # the short button text; the question when empty
+
+    @property
+    def button_label(self) -> str:
+        """What a button leading to this entry reads."""
+        return self.label or self.question
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -225,6 +232,15 @@ def _entries(check: _Checker, data: MarkedDict) -> list[tuple[Entry, MarkedDict]
             f"{what}: category",
             required=False,
         )
+        label = check.string(
+            item.get("label"), _value_position(item, "label"), f"{what}: label", required=False
+        )
+        if len(label) > MAX_LABEL_CHARS:
+            check.add(
+                _value_position(item, "label"),
+                f"{what}: label is {len(label)} characters; a button shows at most "
+                f"{MAX_LABEL_CHARS} on a phone",
+            )
         truncated = item.get("truncated", False)
         if not isinstance(truncated, bool):
             check.add(_value_position(item, "truncated"), f"{what}: truncated must be true/false")
@@ -249,6 +265,7 @@ def _entries(check: _Checker, data: MarkedDict) -> list[tuple[Entry, MarkedDict]
                 required=False,
             ),
             truncated=truncated,
+            label=label,
         )
         built.append((entry, item))
     return built
