@@ -75,6 +75,29 @@ class SmallTalk:
 
 
 @dataclass(frozen=True)
+class Situation:
+    """Who may benefit: one step of the eligibility guide, and how a story names it.
+
+    A situation leads either to entries (the services the source names for it,
+    best first) or, after a further question (``ask``), to narrower situations
+    (``choices``). ``words`` and ``ages`` let the engine recognise it in a
+    personal story ("my daughter is 4"): the guide and the engine share them.
+    """
+
+    id: str
+    label: str
+    words: tuple[str, ...] = ()
+    entries: tuple[str, ...] = ()
+    ask: str = ""
+    choices: tuple[str, ...] = ()
+    ages: tuple[int, int] | None = None  # an age in a story, inclusive range
+
+    @property
+    def is_choice(self) -> bool:
+        return bool(self.choices)
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     entries: tuple[Entry, ...]
     meta: Mapping[str, str] = field(default_factory=dict)
@@ -82,10 +105,19 @@ class KnowledgeBase:
     categories: Mapping[str, str] = field(default_factory=dict)  # id -> title, in file order
     smalltalk: tuple[SmallTalk, ...] = ()
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # canonical -> variants
+    situations: tuple[Situation, ...] = ()
     path: str = ""
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
+
+    def situation(self, situation_id: str) -> Situation | None:
+        return next((s for s in self.situations if s.id == situation_id), None)
+
+    def guide_situations(self) -> tuple[Situation, ...]:
+        """The first step of the guide: situations that are no other's choice."""
+        nested = {c for s in self.situations for c in s.choices}
+        return tuple(s for s in self.situations if s.id not in nested)
 
     def in_category(self, category_id: str) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.category == category_id)
@@ -408,6 +440,111 @@ def _synonyms(check: _Checker, data: MarkedDict) -> dict[str, tuple[str, ...]]:
     }
 
 
+MAX_LABEL_CHARS = 32  # a button label a phone shows on one line
+
+
+def _situations(check: _Checker, data: MarkedDict, entry_ids: set[str]) -> tuple[Situation, ...]:
+    raw = data.get("situations")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        check.add(_value_position(data, "situations"), "'situations' must be a list")
+        return ()
+    found: list[tuple[Situation, MarkedDict]] = []
+    positions = getattr(raw, "item_positions", [None] * len(raw))
+    for item, pos in zip(raw, positions, strict=True):
+        if not isinstance(item, dict):
+            check.add(pos, f"a situation must be a mapping, got {_kind(item)}")
+            continue
+        sid = check.string(
+            item.get("id"), _value_position(item, "id") or pos, "situation id", required=True
+        )
+        what = f"situation '{sid}'"
+        if sid and not ENTRY_ID.match(sid):
+            check.add(
+                _value_position(item, "id"),
+                f"{what}: id must be lowercase ASCII letters, digits, _ or -",
+            )
+        label = check.string(
+            item.get("label"),
+            _value_position(item, "label") or pos,
+            f"{what}: label",
+            required=True,
+        )
+        if len(label) > MAX_LABEL_CHARS:
+            check.add(
+                _value_position(item, "label"),
+                f"{what}: label is {len(label)} characters; at most {MAX_LABEL_CHARS} "
+                "fit on a phone's button",
+            )
+        ages = item.get("ages")
+        age_range: tuple[int, int] | None = None
+        if ages is not None:
+            if (
+                isinstance(ages, list)
+                and len(ages) == 2
+                and all(isinstance(a, int) and not isinstance(a, bool) for a in ages)
+                and 0 <= ages[0] <= ages[1]
+            ):
+                age_range = (ages[0], ages[1])
+            else:
+                check.add(
+                    _value_position(item, "ages"),
+                    f"{what}: ages must be [youngest, oldest], two whole numbers",
+                )
+        situation = Situation(
+            id=sid,
+            label=label,
+            words=check.strings(
+                item.get("words"), _value_position(item, "words"), f"{what}: words"
+            ),
+            entries=check.strings(
+                item.get("entries"), _value_position(item, "entries"), f"{what}: entries"
+            ),
+            ask=check.string(
+                item.get("ask"), _value_position(item, "ask"), f"{what}: ask", required=False
+            ),
+            choices=check.strings(
+                item.get("choices"), _value_position(item, "choices"), f"{what}: choices"
+            ),
+            ages=age_range,
+        )
+        found.append((situation, item))
+    ids = [s.id for s, _ in found]
+    for situation, item in found:
+        what = f"situation '{situation.id}'"
+        where = _value_position(item, "id")
+        if ids.count(situation.id) > 1:
+            check.add(where, f"{what}: duplicate situation id")
+        if bool(situation.entries) == bool(situation.choices):
+            check.add(
+                where,
+                f"{what}: give either 'entries' (services) or 'choices' "
+                "(narrower situations, with 'ask')",
+            )
+        for target in situation.entries:
+            if target not in entry_ids:
+                check.add(
+                    _value_position(item, "entries"),
+                    f"{what}: entries names unknown entry id '{target}'",
+                )
+        if situation.choices and not situation.ask:
+            check.add(where, f"{what}: 'choices' need an 'ask' question")
+        for target in situation.choices:
+            chosen = next((s for s, _ in found if s.id == target), None)
+            if chosen is None:
+                check.add(
+                    _value_position(item, "choices"),
+                    f"{what}: choices names unknown situation '{target}'",
+                )
+            elif chosen.choices:
+                check.add(
+                    _value_position(item, "choices"),
+                    f"{what}: choice '{target}' has choices of its own (one level only)",
+                )
+    return tuple(s for s, _ in found)
+
+
 def vocabulary(entries: Iterable[Entry]) -> set[str]:
     """Every normalized word of the entries' questions, alternatives and answers."""
     return {w for e in entries for t in (*e.texts, e.answer) for w in normalize(t).split()}
@@ -451,6 +588,7 @@ def parse(text: str, path: str = "<text>") -> KnowledgeBase:
         categories=_categories(check, data, built),
         smalltalk=_smalltalk(check, data),
         synonyms=synonyms,
+        situations=_situations(check, data, {entry.id for entry, _ in built}),
         path=path,
     )
     if check.problems:
@@ -492,6 +630,7 @@ __all__ = [
     "KnowledgeBaseError",
     "MarkedList",
     "Problem",
+    "Situation",
     "SmallTalk",
     "load",
     "parse",
