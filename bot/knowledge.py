@@ -20,7 +20,6 @@ DEFAULT_CATEGORY = "general"
 MAX_ANSWER_CHARS = (
     4000  # longer answers are split by adapters, but a KB answer this long is a mistake
 )
-MAX_LABEL_CHARS = 32  # a button label a phone shows on one line, uncut
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def after_thumbs_down(kb: KnowledgeBase, entry_id: str | None) -> Reply:
     """ "Sorry it did not help": related questions, the guide, the topics."""
     texts = kb.texts
     buttons = [Button(f"e:{i}", kb.entry(i).button_label) for i in related_entries(kb, entry_id)]
-    if getattr(kb, "situations", ()):
+    if kb.situations:
         buttons.append(Button("g:", texts.get("benefit_button", "")))
     buttons.append(Button("t:", texts.get("topics_button", "")))
     return Reply("info", texts.get("feedback_sorry", ""), tuple(buttons))
