@@ -63,7 +63,9 @@ class Guide:
 
     def screens(self) -> frozenset[str]:
         """The texts of the guide's own menus: a press under one of them edits it in place."""
-        texts = {self.text("guide_intro"), *(s.ask for s in self.situations.values())}
+        texts = {self.text("guide_intro")}
+        for situation in self.situations.values():
+            texts.add(situation.ask if situation.choices else self._leaf(situation).text)
         return frozenset(t for t in texts if t)
 
     def entries(self, situation: Situation) -> tuple[Entry, ...]:
