@@ -161,6 +161,11 @@ def test_the_texts_for_no_answer_differ_and_say_what_to_do() -> None:
     assert "/topics" not in lacking or "إعادة صياغة" in lacking  # rephrasing cannot help
 
 
+async def test_no_answer_offers_the_guide_and_the_topics(real: Bot) -> None:
+    [reply] = await real.say("كيف هو الطقس اليوم في فاس؟")
+    assert payloads(reply)[-2:] == ["g:", "t:"]
+
+
 @pytest.mark.parametrize(
     "text", ["هههه", "واخا", "رائع", "باهي", "يعطيك العافية", "مشكور", "top", "parfait"]
 )

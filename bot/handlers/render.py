@@ -24,6 +24,7 @@ MAX_PAYLOAD = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA  # 64 bytes
 FEEDBACK = "f"  # our own payload prefix: "f:<1|0>:<question id or empty>:<entry id>"
 TOPICS_PAYLOAD = "t:"
 BACK_PAYLOAD = "t:back"  # the dialogue reads any "t:…" as "topics"; "back" marks navigation
+GUIDE_PAYLOAD = "g:"  # the eligibility guide's first step
 NOOP_PAYLOAD = "x:"  # a title or a thanks row: pressing it only stops the spinner
 THUMBS_UP, THUMBS_DOWN = "👍", "👎"
 
@@ -139,10 +140,17 @@ def keyboard(
     rows.extend([b] for b in content)
     if back:
         rows.append([_button(services.text("back_button"), BACK_PAYLOAD)])
-    has_topics = any(b.payload == TOPICS_PAYLOAD for b in reply.buttons)
+    if reply.status == "no_match" and kb.situations and not _offers(reply, GUIDE_PAYLOAD):
+        # no answer, but a next step: which services fit my situation?
+        rows.append([_button(services.text("benefit_button"), GUIDE_PAYLOAD)])
+    has_topics = _offers(reply, TOPICS_PAYLOAD)
     if (answered or reply.status == "no_match") and not has_topics and not back:
         rows.append([_button(services.text("topics_button"), TOPICS_PAYLOAD)])
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _offers(reply: Reply, payload: str) -> bool:
+    return any(b.payload == payload for b in reply.buttons)
 
 
 def thanked(markup: InlineKeyboardMarkup | None, thanks: str) -> InlineKeyboardMarkup | None:
