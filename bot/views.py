@@ -13,7 +13,7 @@ from bot.guide import Guide, guide_button
 if TYPE_CHECKING:
     from bot.dialogue import Dialogue
 
-BACK_PAYLOAD = "t:back"
+BACK_PAYLOAD = "t:back"  # the dialogue reads any "t:…" as "topics"; "back" marks navigation
 BENEFIT = "benefit"  # t.me/<bot>?start=benefit opens the guide
 # Telegram's start parameter: 1-64 characters A-Z, a-z, 0-9, _ and -.
 DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

@@ -23,7 +23,6 @@ MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 MAX_PAYLOAD = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA  # 64 bytes
 FEEDBACK = "f"  # our own payload prefix: "f:<1|0>:<question id or empty>:<entry id>"
 TOPICS_PAYLOAD = "t:"
-BACK_PAYLOAD = "t:back"  # the dialogue reads any "t:…" as "topics"; "back" marks navigation
 GUIDE_PAYLOAD = "g:"  # the eligibility guide's first step
 NOOP_PAYLOAD = "x:"  # a title or a thanks row: pressing it only stops the spinner
 THUMBS_UP, THUMBS_DOWN = "👍", "👎"
@@ -114,13 +113,13 @@ def feedback_row(entry_id: str, question_id: int | None) -> list[InlineKeyboardB
 
 
 def keyboard(
-    reply: Reply, services: Services, question_id: int | None = None, *, back: bool = False
+    reply: Reply, services: Services, question_id: int | None = None
 ) -> InlineKeyboardMarkup | None:
-    """The buttons of a reply, one a row (Arabic labels are long).
+    """The buttons of a reply, one a row (Arabic labels are long), entries by their labels.
 
     Under an answer: 👍 / 👎 first, right under the text and its question
     "was this useful?"; then the follow-up title and questions; then the topics.
-    `back` adds a way back to the topics under a category's questions.
+    No answer: the related questions, the guide, the topics.
     """
     kb = services.dialogue.kb
     answered = reply.status == "answered" and bool(reply.entry_id)
@@ -138,13 +137,11 @@ def keyboard(
         if content:  # a title row: Telegram has no text between buttons
             rows.append([_button(services.text("follow_up"), NOOP_PAYLOAD)])
     rows.extend([b] for b in content)
-    if back:
-        rows.append([_button(services.text("back_button"), BACK_PAYLOAD)])
     if reply.status == "no_match" and kb.situations and not _offers(reply, GUIDE_PAYLOAD):
         # no answer, but a next step: which services fit my situation?
         rows.append([_button(services.text("benefit_button"), GUIDE_PAYLOAD)])
     has_topics = _offers(reply, TOPICS_PAYLOAD)
-    if (answered or reply.status == "no_match") and not has_topics and not back:
+    if (answered or reply.status == "no_match") and not has_topics:
         rows.append([_button(services.text("topics_button"), TOPICS_PAYLOAD)])
     return InlineKeyboardMarkup(rows) if rows else None
 
