@@ -25,6 +25,7 @@ _LATIN_RUN = re.compile(
     rf"[/@]?[{_LATIN}][{_LATIN}0-9_'’]*"
     rf"(?:[ \-,.'’?!:;/]+[/@]?[{_LATIN}0-9][{_LATIN}0-9_'’]*)*[?!]?"
 )
+_BULLET = re.compile(r"^\s*[•●▪◦*\-–—]\s")  # a list item
 _FIRST_STRONG = re.compile(rf"[{_LATIN}]|{_ARABIC.pattern}")
 
 
@@ -51,17 +52,14 @@ def rtl_line(line: str) -> str:
 def rtl(text: str) -> str:
     """An Arabic message ready to display: each line that mixes in Latin is marked.
 
-    A message without Arabic (a French note alone) is left as it is, and so are
-    lines with no Latin letters.
+    A Latin line that is an item of the message's list ("• wach kayn…") is marked
+    too, so it stays in the right-to-left list; a Latin sentence of its own (a
+    French line) stays left-to-right, as French reads. A message without Arabic
+    is left as it is, and so are lines with no Latin letters.
     """
     if not has_arabic(text):
         return text
     return "\n".join(
-        rtl_line(line) if has_arabic(line) or _leads_latin(line) else line
+        rtl_line(line) if has_arabic(line) or _BULLET.match(line) else line
         for line in text.split("\n")
     )
-
-
-def _leads_latin(line: str) -> bool:
-    first = _FIRST_STRONG.search(line)
-    return first is not None and not _ARABIC.match(first.group(0))

@@ -227,6 +227,8 @@ def test_commands_and_latin_runs_in_arabic_lines_are_isolated() -> None:
     assert not _latin_outside_isolates(marked)
     assert strip_marks(marked) == text  # nothing else changed
     assert rtl("Réponse en arabe") == "Réponse en arabe"  # no Arabic: left as written
+    french_line = "مرحبا بك.\nVous pouvez écrire en français."
+    assert rtl(french_line) == french_line  # a French sentence of its own reads left-to-right
 
 
 async def test_help_renders_right_to_left_in_telegram_and_in_the_console(real: Bot) -> None:
@@ -235,8 +237,8 @@ async def test_help_renders_right_to_left_in_telegram_and_in_the_console(real: B
     for line in help_.text.split("\n"):
         if LATIN.search(line):
             assert not _latin_outside_isolates(line), line
-            if not ARABIC.search(strip_marks(line)):  # a Latin example line
-                assert line.startswith(RLM), line
+            if not ARABIC.search(strip_marks(line)):  # a Latin example in the list
+                assert line.startswith(RLM + "•"), line
     chat = ConsoleChat(Dialogue(load(REAL_KB)))
     shown = io.StringIO()
     chat.show(chat.handle("/help"), shown)
