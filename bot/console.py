@@ -11,7 +11,7 @@ from bot.guide import Guide, is_guide
 from bot.labels import button_label
 from bot.language import is_french
 from bot.store import QuestionLog
-from bot.views import deep_link, welcome, with_back
+from bot.views import deep_link, next_steps, welcome, with_back
 
 QUIT_COMMANDS = frozenset({"/quit", "/exit", "/q"})
 PROMPT = "> "
@@ -27,6 +27,9 @@ def render(reply: Reply, dialogue: Dialogue | None = None, *, note: str = "") ->
     lines.append(rtl(reply.text))
     if reply.buttons:
         lines.append("")
+        title = dialogue.text("follow_up") if dialogue is not None else ""
+        if reply.status == "answered" and title and reply.buttons[0].payload.startswith("e:"):
+            lines.append(title)
         for n, button in enumerate(reply.buttons, 1):
             label = button_label(dialogue.kb, button) if dialogue is not None else button.label
             lines.append(rtl(f"  [{n}] {label}"))
@@ -83,6 +86,7 @@ class ConsoleChat:
         return reply
 
     def show(self, reply: Reply, stdout: TextIO) -> None:
+        reply = next_steps(reply, self.dialogue)
         self.buttons = reply.buttons
         print(render(reply, self.dialogue, note=self.note), file=stdout)
         print(file=stdout)

@@ -1,5 +1,6 @@
 """Replies the adapters (Telegram, console) build around the dialogue: the welcome with
-the guide's button, a category with its way back, and deep links (`/start TOPIC`)."""
+the guide's button, a category with its way back, the next steps under an answer or
+a no-answer, and deep links (`/start TOPIC`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
     from bot.dialogue import Dialogue
 
 BACK_PAYLOAD = "t:back"  # the dialogue reads any "t:…" as "topics"; "back" marks navigation
+TOPICS_PAYLOAD = "t:"
+GUIDE_PAYLOAD = "g:"
 BENEFIT = "benefit"  # t.me/<bot>?start=benefit opens the guide
 # Telegram's start parameter: 1-64 characters A-Z, a-z, 0-9, _ and -.
 DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -32,6 +35,22 @@ def with_back(reply: Reply, dialogue: Dialogue) -> Reply:
     """A category's questions, with the way back to all the topics."""
     back = Button(BACK_PAYLOAD, dialogue.text("back_button"))
     return dataclasses.replace(reply, buttons=(*reply.buttons, back))
+
+
+def next_steps(reply: Reply, dialogue: Dialogue) -> Reply:
+    """Every answer leads back to the topics; no answer also offers the guide.
+
+    Buttons the reply already has are not repeated.
+    """
+    if reply.status not in ("answered", "no_match"):
+        return reply
+    have = {b.payload for b in reply.buttons}
+    extra = []
+    if reply.status == "no_match" and dialogue.kb.situations and GUIDE_PAYLOAD not in have:
+        extra.append(guide_button(dialogue.kb))  # which services fit my situation?
+    if TOPICS_PAYLOAD not in have:
+        extra.append(Button(TOPICS_PAYLOAD, dialogue.text("topics_button")))
+    return dataclasses.replace(reply, buttons=(*reply.buttons, *extra)) if extra else reply
 
 
 def category(dialogue: Dialogue, category_id: str) -> Reply:

@@ -320,6 +320,25 @@ def test_console_benefit_and_numbered_labels() -> None:
     assert "محو الأمية للكبار" in out  # the entry's label, not its long question
 
 
+def test_console_answers_show_the_follow_up_title_and_lead_back_to_the_topics() -> None:
+    kb = load(REAL_KB)
+    chat = ConsoleChat(Dialogue(kb))
+    shown = io.StringIO()
+    chat.show(chat.handle("شنو كيقدم التعاون الوطني للنساء؟"), shown)
+    lines = strip_marks(shown.getvalue()).splitlines()
+    assert kb.texts["follow_up"] in lines
+    assert chat.buttons[-1].payload == "t:"
+    assert chat.handle(str(len(chat.buttons))).text == kb.texts["topics"]
+
+
+def test_console_start_takes_a_deep_link_too() -> None:
+    kb = load(REAL_KB)
+    chat = ConsoleChat(Dialogue(kb))
+    assert chat.handle("/start taza").text == kb.categories["taza"]
+    assert chat.handle("/start benefit").text == kb.texts["guide_intro"]
+    assert chat.handle("/start ???").text == kb.texts["welcome"]
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True

@@ -11,7 +11,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
 from bot.bidi import rtl
-from bot.labels import button_label
+from bot.labels import ENTRY_PREFIX, button_label
+from bot.views import next_steps
 
 if TYPE_CHECKING:
     from bot.dialogue import Reply
@@ -23,7 +24,6 @@ MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 MAX_PAYLOAD = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA  # 64 bytes
 FEEDBACK = "f"  # our own payload prefix: "f:<1|0>:<question id or empty>:<entry id>"
 TOPICS_PAYLOAD = "t:"
-GUIDE_PAYLOAD = "g:"  # the eligibility guide's first step
 NOOP_PAYLOAD = "x:"  # a title or a thanks row: pressing it only stops the spinner
 THUMBS_UP, THUMBS_DOWN = "👍", "👎"
 
@@ -122,6 +122,7 @@ def keyboard(
     No answer: the related questions, the guide, the topics.
     """
     kb = services.dialogue.kb
+    reply = next_steps(reply, services.dialogue)
     answered = reply.status == "answered" and bool(reply.entry_id)
     content: list[InlineKeyboardButton] = []
     for button in reply.buttons:
@@ -134,20 +135,11 @@ def keyboard(
     if answered:
         assert reply.entry_id is not None
         rows.append(feedback_row(reply.entry_id, question_id))
-        if content:  # a title row: Telegram has no text between buttons
+        if any(b.payload.startswith(ENTRY_PREFIX) for b in reply.buttons):
+            # the follow-ups' title, as a row: Telegram has no text between buttons
             rows.append([_button(services.text("follow_up"), NOOP_PAYLOAD)])
     rows.extend([b] for b in content)
-    if reply.status == "no_match" and kb.situations and not _offers(reply, GUIDE_PAYLOAD):
-        # no answer, but a next step: which services fit my situation?
-        rows.append([_button(services.text("benefit_button"), GUIDE_PAYLOAD)])
-    has_topics = _offers(reply, TOPICS_PAYLOAD)
-    if (answered or reply.status == "no_match") and not has_topics:
-        rows.append([_button(services.text("topics_button"), TOPICS_PAYLOAD)])
     return InlineKeyboardMarkup(rows) if rows else None
-
-
-def _offers(reply: Reply, payload: str) -> bool:
-    return any(b.payload == payload for b in reply.buttons)
 
 
 def thanked(markup: InlineKeyboardMarkup | None, thanks: str) -> InlineKeyboardMarkup | None:
