@@ -77,6 +77,7 @@ def _reply_json(reply) -> str:
             "score": round(float(reply.score), 2),
             "answer": reply.text if reply.status in ("answered", "smalltalk") else None,
             "suggestions": [dataclasses.asdict(s) for s in reply.suggestions],
+            "decision": dict(reply.decision),
         },
         ensure_ascii=False,
     )
@@ -125,6 +126,23 @@ def _stdin_questions(*, prompt: bool) -> Iterator[str]:
         yield line.rstrip("\n")
 
 
+def _explain(decision: dict) -> str:
+    """One line of a reply's decision: the step and its main figures."""
+    parts = [str(decision.get("step", "?"))]
+    for key in ("asked_for", "intent", "score", "margin", "coverage"):
+        if key in decision:
+            parts.append(f"{key}={decision[key]}")
+    for c in decision.get("candidates", [])[:2]:
+        f = c.get("features", {})
+        parts.append(
+            f"{c['entry_id']} p={c['probability']} lex={f.get('lexical')} "
+            f"sem={f.get('semantic')}/{f.get('semantic_answer')} sit={f.get('situation')}"
+        )
+    if "story" in decision:
+        parts.append("story=" + ",".join(s["id"] for s in decision["story"]["situations"]))
+    return "; ".join(parts)
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     """Score a labelled file of questions and print a table by tag (--json for machines).
 
@@ -146,7 +164,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for o in report.failures():
             print(
                 f"  [{o.tag}] {o.question!r}: expected {o.expected}, got {o.status}"
-                f" {o.entry_id or ''} {o.score:.0f}"
+                f" {o.entry_id or ''} {o.score:.0f}  ({_explain(o.decision)})"
             )
     return 0
 

@@ -11,21 +11,27 @@ import logging
 import random
 import re
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from bot.arabic import normalize
+from bot.arabic import STOP_WORDS, normalize, stem
 from bot.config import Settings, Thresholds
 from bot.dialect import Canonicalizer, canonicalizer_for
+from bot.fusion import Policy, Signals, default_policy
+from bot.fusion import decide as fused_decision
+from bot.fusion import score as fused_scores
 from bot.knowledge import Entry, KnowledgeBase, KnowledgeBaseError, load, vocabulary
 from bot.matcher import Candidate, Matcher
+from bot.semantic import SemanticIndex, SemanticScores, load_encoder
+from bot.stories import StoryReader, StoryReading
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 600  # longer than any real question; beyond it we ask for a shorter one
+MAX_QUESTION_CHARS = 4096  # Telegram's own limit for one message: a whole story fits
 MAX_CHOICES = 3  # "did you mean" offers at most this many questions
 # An FAQ has few entries: 12 texts (at most 3 an entry) hold every contender, and
 # score 10% faster than the matcher's default 20 (same accuracy on both files).
@@ -64,18 +70,20 @@ class Suggestion:
 
 @dataclass(frozen=True)
 class Reply:
-    status: str  # answered | clarify | no_match | smalltalk | info
+    status: str  # answered | clarify | no_match | smalltalk | too_long | info
     text: str
     buttons: tuple[Button, ...] = ()
     entry_id: str | None = None
     score: float = 0.0
     suggestions: tuple[Suggestion, ...] = ()
+    # which step decided and the figures it used: {"step": "fusion", ...}
+    decision: Mapping[str, object] = field(default_factory=dict, compare=False)
 
 
 class Brain:
     """One loaded knowledge base with everything derived from it: built once per file version."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, *, semantic: bool = True) -> None:
         self.kb = kb
         self.canonicalizer: Canonicalizer = canonicalizer_for(
             kb.synonyms, vocabulary=vocabulary(kb.entries)
@@ -104,8 +112,15 @@ class Brain:
         said = {word for words in asked for word in words}
         self.lacking = self.canonicalizer.lexicon.information_types - said
         # "how many children…": a count of people, unless an entry asks for that count
-        counted = {b for words in asked for a, b in itertools.pairwise(words) if a == _COUNT}
-        self.uncounted = self.canonicalizer.lexicon.people - counted
+        # "how many X": a count the source gives only where an answer puts a number
+        # beside X ("62 اتفاقية", "25 جماعة قروية") or an entry asks for it
+        self.counted = {
+            stem(b) for words in asked for a, b in itertools.pairwise(words) if a == _COUNT
+        } | {
+            stem(word)
+            for entry in kb.entries
+            for word in _numbered_words(self.canonicalize(entry.answer).split())
+        }
         # the source is dated: a year after every year it mentions is news it cannot hold
         # ("ماذا وقع سنة 2015؟"); earlier years stay, the answer may correct them
         self.last_year = max(
@@ -120,11 +135,27 @@ class Brain:
             default=_LAST_YEAR,
         )
         self.rendered = {entry.id: _render_answer(kb, entry) for entry in kb.entries}
+        self.stories = StoryReader(kb.situations, self.canonicalize)
+        # the encoder's view: questions and answer sentences; None runs lexical only
+        encoder = load_encoder() if semantic else None
+        self.semantic: SemanticIndex | None = None
+        if encoder is not None:
+            self.semantic = SemanticIndex(
+                {entry.id: entry.texts for entry in kb.entries},
+                {entry.id: _sentences(entry.answer) for entry in kb.entries},
+                encoder,
+            )
         self.smalltalk_patterns: dict[str, str] = {}  # normalized pattern -> intent id
         for intent in kb.smalltalk:
             for pattern in intent.patterns:
                 self.smalltalk_patterns.setdefault(normalize(pattern), intent.id)
         self.smalltalk_replies = {intent.id: intent.replies for intent in kb.smalltalk}
+        self.symbol_patterns = {
+            "".join(pattern.split()): intent.id
+            for intent in kb.smalltalk
+            for pattern in intent.patterns
+            if not normalize(pattern)
+        }
         # in words; stripping tries the longest first, so "السلام عليكم" goes whole
         self._longest_pattern = max((len(p.split()) for p in self.smalltalk_patterns), default=0)
         # the words small talk is made of: after a courtesy, a rest made of them only
@@ -152,8 +183,8 @@ class Brain:
     def smalltalk_intent(self, text: str) -> str | None:
         """The intent when the whole message is small talk ("slm, chkon nta?"), else None."""
         key = self.normalized(text)
-        if not key:
-            return None
+        if not key:  # no letters: an emoji or a sign may still be small talk ("🙏")
+            return self.symbol_patterns.get("".join(text.split()))
         if key in self.smalltalk_patterns:
             return self.smalltalk_patterns[key]
         rest, first = self._strip_courtesies(key)
@@ -167,17 +198,44 @@ class Brain:
         return self.smalltalk_patterns[best[0]] if best is not None else None
 
     def asks_what_is_lacking(self, text: str) -> bool:
-        """True for "how much does it cost", "the phone number"… when the KB never says.
+        """True for "how much does it cost", "the phone number"… when the KB never says."""
+        return self.what_is_lacking(text) is not None
+
+    def what_is_lacking(self, text: str) -> dict[str, object] | None:
+        """What the message asks for that the source never gives, or None.
 
         A message may set the scene before it asks: in "أنا رئيس جمعية فتاهلة.
         علاش …؟" the town is context, not what is asked for.
         """
-        return any(
-            not self.lacking.isdisjoint(words)
-            or self._after_the_source(words)
-            or any(a == _COUNT and b in self.uncounted for a, b in itertools.pairwise(words))
-            for words in self._asked_sentences(text)
-        )
+        for words in self._asked_sentences(text):
+            kinds = sorted(self.lacking.intersection(words))
+            if kinds:
+                return {"asked_for": kinds}
+            if self._after_the_source(words):
+                return {"asked_for": ["news after the source"], "source_year": self.last_year}
+            uncounted = self._uncounted(words)
+            if uncounted:
+                return {"asked_for": [f"{_COUNT} {uncounted}"]}
+        return None
+
+    def _uncounted(self, words: list[str]) -> str | None:
+        """The thing a "how many" asks to count, when no answer gives that count."""
+        for i, word in enumerate(words):
+            if word != _COUNT:
+                continue
+            counted = [w for w in words[i + 1 : i + 6] if w not in STOP_WORDS][:3]
+            if not counted or any(w in _TIME_UNITS or w.isdigit() for w in counted[:1]):
+                continue
+            if not any(self._is_counted(w) for w in counted):
+                return counted[0]
+        return None
+
+    def _is_counted(self, word: str) -> bool:
+        key = stem(word)
+        if key in self.counted:
+            return True
+        found = process.extractOne(key, self.counted, scorer=fuzz.ratio, score_cutoff=_COUNTED_FUZZ)
+        return found is not None
 
     def _after_the_source(self, words: list[str]) -> bool:
         """A year later than the source's last ("سنة 2015"), or from its last year on
@@ -193,16 +251,41 @@ class Brain:
     def _asked_sentences(self, text: str) -> list[list[str]]:
         """The canonical words of each sentence from the first that asks on (what comes
         before it sets the scene; a request after it, "عطيني العنوان", is still asked)."""
-        if len(_SENTENCE_RE.findall(text)) < 2:  # one sentence: the question as matched
+        spans = self._sentences(text)
+        if len(spans) < 2:  # one sentence: the question as matched
             return [self.canonicalize(self.without_courtesies(text)).split()]
-        sentences = []
-        for match in _SENTENCE_RE.finditer(text):
+        return [words for _start, words, _asks in spans[_first_asking(spans) :]]
+
+    def _sentences(self, text: str) -> list[tuple[int, list[str], bool]]:
+        """Each sentence: where it starts, its canonical words, whether it asks.
+
+        When the message holds a question mark, the sentences that end with one
+        ask; otherwise those that start with a question word do ("شنو…", "واش…"):
+        a Darija negation (ما كنعرفش) opening a sentence of a story is no question.
+        """
+        matches = list(_SENTENCE_RE.finditer(text))
+        marked = any(_QUESTION_MARKS & set(m.group(2)) for m in matches)
+        spans = []
+        for match in matches:
             words = self.canonicalize(match.group(1)).split()
-            if words:
-                asks = bool(match.group(2) and _QUESTION_MARKS & set(match.group(2)))
-                sentences.append((asks or words[0] in _QUESTION_WORDS, words))
-        first = next((i for i, (asks, _) in enumerate(sentences) if asks), 0)
-        return [words for _, words in sentences[first:]]
+            if not words:
+                continue
+            if marked:
+                asks = bool(_QUESTION_MARKS & set(match.group(2)))
+            else:
+                asks = words[0] in _QUESTION_WORDS
+            spans.append((match.start(), words, asks))
+        return spans
+
+    def asked_part(self, text: str) -> str:
+        """The message from its first asking sentence on; all of it when none asks."""
+        spans = self._sentences(text)
+        if len(spans) < 2:
+            return text
+        return text[spans[_first_asking(spans)][0] :]
+
+    def sentence_count(self, text: str) -> int:
+        return len(self._sentences(text))
 
     def without_courtesies(self, text: str) -> str:
         """Greetings around a question are not the question: "السلام عليكم، متى …؟" → "متى …"."""
@@ -230,6 +313,29 @@ class Brain:
                     continue
                 break
         return " ".join(words), first
+
+
+_COUNTED_FUZZ = 75.0  # da2ira → دايرا still meets دوائر
+_NUMBER_RE = re.compile(r"^\d+$")
+# "كم سنة / منذ كم عام": a duration, answered by the dates the source gives
+_TIME_UNITS = frozenset(
+    normalize(w) for w in ("سنه", "سنة", "سنوات", "سنين", "عام", "اعوام", "مره")
+)
+
+
+def _numbered_words(words: list[str]) -> set[str]:
+    """The words a number stands beside: "79 خدمة اجتماعية" → {خدمه, اجتماعيه}."""
+    return {
+        word
+        for i, w in enumerate(words)
+        if _NUMBER_RE.match(w)
+        for word in words[i + 1 : i + 3]
+        if not _NUMBER_RE.match(word)
+    }
+
+
+def _first_asking(spans: list[tuple[int, list[str], bool]]) -> int:
+    return next((i for i, (_start, _words, asks) in enumerate(spans) if asks), 0)
 
 
 def _render_answer(kb: KnowledgeBase, entry: Entry) -> tuple[str, tuple[Button, ...]]:
@@ -333,22 +439,96 @@ def _by_answer_evidence(
     return close
 
 
-def _facets_of_one_subject(kb: KnowledgeBase, close: list[Candidate], floor: float) -> bool:
-    """Two close entries that each offer the other as a follow-up, and both hold the question.
+def _facets_of_one_subject(kb: KnowledgeBase, keys: list[str]) -> bool:
+    """Two close entries that each offer the other as a follow-up.
 
     Staff linked them as two sides of one subject (how many partnerships / why
-    partnerships), so answering the first loses nothing: the other is among its
-    follow-up buttons, one tap away, as a "did you mean" would have been.
+    partnerships), so answering the first loses nothing when both hold the
+    question: the other is among its follow-up buttons, one tap away, as a
+    "did you mean" would have been.
     """
-    if len(close) != 2 or close[1].score < floor:
+    if len(keys) != 2:
         return False
-    first, second = kb.entry(close[0].key), kb.entry(close[1].key)
+    first, second = kb.entry(keys[0]), kb.entry(keys[1])
     return (
         first is not None
         and second is not None
         and second.id in first.follow_up
         and first.id in second.follow_up
     )
+
+
+_LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_ARABIC_RE = re.compile(r"[\u0621-\u064a]")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One message as the matching step sees it: what is asked, by whom, every signal."""
+
+    question: str  # the asked part, courtesies off: what the lexical matchers read
+    long: bool  # several sentences: context or a story around the question
+    candidates: list[Candidate]  # the lexical ranking over the entries' questions
+    story: StoryReading
+    signals: Signals | None  # None when the lexical decision stands alone
+    lexical_step: str = ""  # why it stands alone: "lexical_sure" or "lexical"
+
+    def story_decision(self) -> dict[str, object]:
+        return {"story": self.story.as_dict()} if self.story.situations else {}
+
+
+def _lexically_sure(
+    candidates: list[Candidate], long: bool, story: StoryReading, policy: Policy
+) -> bool:
+    """A short question that one entry's text holds almost word for word: no need to ask
+    the encoder (the fitted limits, in bot/fusion.yaml, admitted no wrong answer)."""
+    limits = policy.fitted.get("lexical_sure")
+    if not isinstance(limits, dict) or not candidates or long or story.situations:
+        return False
+    top = candidates[0]
+    second = candidates[1].score if len(candidates) > 1 else 0.0
+    return (
+        top.score >= float(limits.get("score", 101))
+        and top.score - second >= float(limits.get("margin", 101))
+        and top.coverage >= float(limits.get("coverage", 1.1))
+    )
+
+
+def _read(
+    brain: Brain, text: str, policy: Policy | None, *, semantic: bool | None = None
+) -> Reading:
+    asked = brain.asked_part(text)
+    question = brain.without_courtesies(asked)
+    long = brain.sentence_count(text) > 1
+    candidates = brain.matcher.rank(question, limit=MAX_CHOICES + 3)
+    story = brain.stories.read(brain.normalized(text), brain.canonicalize(text))
+    if brain.semantic is None or (policy is None and not semantic):
+        return Reading(question, long, candidates, story, None, "lexical")
+    if semantic is None and policy is not None:
+        semantic = not _lexically_sure(candidates, long, story, policy)
+    if not semantic:
+        return Reading(question, long, candidates, story, None, "lexical_sure")
+    answers = brain.answer_matcher.rank(question, limit=6)
+    readings = [text]
+    if len(_LATIN_RE.findall(text)) > len(_ARABIC_RE.findall(text)):
+        # Arabizi is read best in the canonical Arabic words it maps to
+        canonical = brain.canonicalize(text)
+        if canonical:
+            readings.append(canonical)
+    meaning: SemanticScores = brain.semantic.scores(readings)
+    signals = Signals(
+        lexical={c.key: c.score for c in candidates},
+        coverage={c.key: c.coverage for c in candidates},
+        answer={c.key: c.score for c in answers},
+        semantic=meaning.questions,
+        semantic_answer=meaning.answers,
+        situation=story.entry_votes(),
+        long=long,
+        words=len(brain.normalized(text).split()),
+        novelty=brain.matcher.novelty(question),
+        answer_novelty=brain.answer_matcher.novelty(question),
+    )
+    return Reading(question, long, candidates, story, signals)
 
 
 class Dialogue:
@@ -360,14 +540,18 @@ class Dialogue:
         *,
         thresholds: Thresholds | None = None,
         rng: random.Random | None = None,
+        policy: Policy | None = None,
+        semantic: bool = True,
     ) -> None:
         if isinstance(source, KnowledgeBase):
-            self._fixed: Brain | None = Brain(source)
+            self._fixed: Brain | None = Brain(source, semantic=semantic)
             self._source: KnowledgeSource | None = None
         else:
             self._fixed, self._source = None, source
         self.thresholds = thresholds or Thresholds()
         self._rng = rng or random.Random()
+        # the fitted fusion of the signals (bot/fusion.yaml); without it, lexical decisions
+        self._policy = policy if policy is not None else default_policy()
 
     @classmethod
     def from_path(cls, path: Path | str, *, settings: Settings | None = None) -> Dialogue:
@@ -393,41 +577,123 @@ class Dialogue:
     # --- free text ------------------------------------------------------
 
     def reply(self, text: str) -> Reply:
-        """The reply to a user's message."""
+        """The reply to a user's message: the first step that decides, in order."""
         brain = self.brain
         text = text if isinstance(text, str) else ""
-        if len(text) > MAX_QUESTION_CHARS:
-            return Reply("no_match", self.text("too_long"))
-        intent = brain.smalltalk_intent(text)
-        if intent is not None:
-            replies = brain.smalltalk_replies[intent]
-            return Reply("smalltalk", self._rng.choice(replies), score=100.0)
-        question = brain.without_courtesies(text)
-        candidates = brain.matcher.rank(question, limit=MAX_CHOICES + 2)
-        if brain.asks_what_is_lacking(text):
-            related = [c for c in candidates[:MAX_CHOICES] if c.score >= self.thresholds.related]
-            return self._no_match(brain, related)
-        return self._decide(brain, candidates, question)
+        for step in (self._too_long, self._smalltalk, self._lacking, self._match):
+            reply = step(brain, text)
+            if reply is not None:
+                return reply
+        raise AssertionError("the matching step always replies")
 
-    def _decide(self, brain: Brain, candidates: list[Candidate], question: str = "") -> Reply:
-        status, chosen = decide(candidates, self.thresholds)
-        if status == "clarify" and len(chosen) > 1 and question:
-            chosen = _by_answer_evidence(brain, question, chosen, self.thresholds.evidence)
-            if len(chosen) == 1 or _facets_of_one_subject(brain.kb, chosen, self.thresholds.facets):
-                status = "answered"
+    def _too_long(self, brain: Brain, text: str) -> Reply | None:
+        if len(text) <= MAX_QUESTION_CHARS:
+            return None
+        decision = {"step": "too_long", "chars": len(text), "limit": MAX_QUESTION_CHARS}
+        return Reply("too_long", self.text("too_long"), decision=decision)
+
+    def _smalltalk(self, brain: Brain, text: str) -> Reply | None:
+        intent = brain.smalltalk_intent(text)
+        if intent is None:
+            return None
+        replies = brain.smalltalk_replies[intent]
+        decision = {"step": "smalltalk", "intent": intent}
+        return Reply("smalltalk", self._rng.choice(replies), score=100.0, decision=decision)
+
+    def _lacking(self, brain: Brain, text: str) -> Reply | None:
+        lacking = brain.what_is_lacking(text)
+        if lacking is None:
+            return None
+        question = brain.without_courtesies(brain.asked_part(text))
+        candidates = brain.matcher.rank(question, limit=MAX_CHOICES)
+        related = [c for c in candidates if c.score >= self.thresholds.related]
+        return self._no_match(brain, related, {"step": "lacking", **lacking}, lacking=True)
+
+    def read(self, text: str, *, semantic: bool | None = None) -> Reading:
+        """Every signal on one message (the semantic one when it is needed, or asked for)."""
+        return _read(self.brain, text, self._policy, semantic=semantic)
+
+    def _match(self, brain: Brain, text: str) -> Reply:
+        reading = _read(brain, text, self._policy)
+        if reading.signals is None or self._policy is None:
+            return self._decide(brain, reading, reading.lexical_step or "lexical")
+        scored = fused_scores(reading.signals, self._policy)
+        status, chosen = fused_decision(scored, self._policy)
+        if (
+            status == "clarify"
+            and _facets_of_one_subject(brain.kb, [s.key for s in chosen])
+            and all(s.probability >= self._policy.answer for s in chosen)
+        ):
+            status, chosen = "answered", chosen[:1]
+        decision = {
+            "step": "fusion",
+            "status": status,
+            "thresholds": {
+                "answer": self._policy.answer,
+                "margin": self._policy.margin,
+                "clarify": self._policy.clarify,
+            },
+            "candidates": [
+                {
+                    "entry_id": s.key,
+                    "probability": round(s.probability, 3),
+                    "features": {k: round(v, 3) for k, v in s.features.items()},
+                }
+                for s in scored[:MAX_CHOICES]
+            ],
+            **reading.story_decision(),
+        }
+        as_candidates = [
+            Candidate(s.key, round(100 * s.probability, 2), "", s.features["coverage"])
+            for s in chosen
+        ]
         if status == "answered":
             entry = brain.kb.entry(chosen[0].key)
             if entry is not None:
-                return self._answer(entry, score=chosen[0].score)
+                return self._answer(entry, score=as_candidates[0].score, decision=decision)
         if status == "clarify":
-            return self._clarify(brain, chosen)
-        return self._no_match(brain, chosen)
+            return self._clarify(brain, as_candidates, decision)
+        return self._no_match(brain, as_candidates, decision)
+
+    def _decide(self, brain: Brain, reading: Reading, step: str) -> Reply:
+        """The lexical decision: thresholds on the matcher's scores (see config.Thresholds)."""
+        candidates, question = reading.candidates, reading.question
+        status, chosen = decide(candidates, self.thresholds)
+        if status == "clarify" and len(chosen) > 1 and question:
+            chosen = _by_answer_evidence(brain, question, chosen, self.thresholds.evidence)
+            if len(chosen) == 1 or (
+                chosen[1].score >= self.thresholds.facets
+                and _facets_of_one_subject(brain.kb, [c.key for c in chosen])
+            ):
+                status = "answered"
+        top = candidates[0] if candidates else None
+        decision: dict[str, object] = {
+            "step": step,
+            "status": status,
+            "score": top.score if top else 0.0,
+            "margin": round(top.score - candidates[1].score, 2)
+            if len(candidates) > 1 and top
+            else (top.score if top else 0.0),
+            "coverage": top.coverage if top else 0.0,
+            "matched_text": top.text if top else "",
+        }
+        if brain.semantic is None:
+            decision["semantic"] = "unavailable"
+        if status == "answered":
+            entry = brain.kb.entry(chosen[0].key)
+            if entry is not None:
+                return self._answer(entry, score=chosen[0].score, decision=decision)
+        if status == "clarify":
+            return self._clarify(brain, chosen, decision)
+        return self._no_match(brain, chosen, decision)
 
     # --- replies --------------------------------------------------------
 
-    def _answer(self, entry: Entry, *, score: float) -> Reply:
+    def _answer(
+        self, entry: Entry, *, score: float, decision: Mapping[str, object] | None = None
+    ) -> Reply:
         text, buttons = self.brain.rendered[entry.id]
-        return Reply("answered", text, buttons, entry.id, round(score, 2))
+        return Reply("answered", text, buttons, entry.id, round(score, 2), decision=decision or {})
 
     def _suggestions(self, brain: Brain, candidates: list[Candidate]) -> tuple[Suggestion, ...]:
         found = []
@@ -437,22 +703,38 @@ class Dialogue:
                 found.append(Suggestion(entry.id, entry.question, entry.answer, c.score))
         return tuple(found)
 
-    def _clarify(self, brain: Brain, candidates: list[Candidate]) -> Reply:
+    def _clarify(
+        self, brain: Brain, candidates: list[Candidate], decision: Mapping[str, object]
+    ) -> Reply:
         suggestions = self._suggestions(brain, candidates)
         buttons = tuple(Button(f"{ENTRY}:{s.entry_id}", s.question) for s in suggestions)
         buttons += (Button(f"{NONE}:", self.text("none_of_these")),)
         return Reply(
-            "clarify", self.text("clarify"), buttons, None, candidates[0].score, suggestions
+            "clarify",
+            self.text("clarify"),
+            buttons,
+            None,
+            candidates[0].score,
+            suggestions,
+            decision,
         )
 
-    def _no_match(self, brain: Brain, related: list[Candidate]) -> Reply:
+    def _no_match(
+        self,
+        brain: Brain,
+        related: list[Candidate],
+        decision: Mapping[str, object],
+        *,
+        lacking: bool = False,
+    ) -> Reply:
         suggestions = self._suggestions(brain, related)
-        text = self.text("fallback")
+        # "the source does not say" and "I did not understand" are different answers
+        text = (lacking and self.text("fallback_lacking")) or self.text("fallback")
         if suggestions:
             text = f"{text}\n\n{self.text('related')}"
         buttons = tuple(Button(f"{ENTRY}:{s.entry_id}", s.question) for s in suggestions)
         score = related[0].score if related else 0.0
-        return Reply("no_match", text, buttons, None, score, suggestions)
+        return Reply("no_match", text, buttons, None, score, suggestions, decision)
 
     # --- buttons and commands ------------------------------------------
 

@@ -63,6 +63,7 @@ class Outcome:
     score: float
     credit: float  # 1 right, 0.5 clarify with the right entry among the choices, 0 wrong
     wrong_answer: bool  # answered, and with the wrong thing (the worst failure)
+    decision: dict[str, Any] = field(default_factory=dict)  # which step decided, and why
 
 
 @dataclass
@@ -83,6 +84,7 @@ class Report:
     def as_json(self) -> str:
         return json.dumps(
             {
+                "summary": self.summary(),
                 "by_tag": self.by_tag(),
                 "out_of_scope_answered": self.out_of_scope_answered,
                 "cases": [asdict(o) for o in self.outcomes],
@@ -99,7 +101,33 @@ class Report:
                 f" {int(s['clarify']):>7} {int(s['wrong_answers']):>5}"
             )
         rows.append(f"out-of-scope questions answered: {self.out_of_scope_answered}")
+        total = self.summary()
+        rows.append(
+            f"overall {total['accuracy']:.1f}% of {int(total['cases'])}; in scope "
+            f"{total['in_scope']:.1f}%; out of scope refused {total['out_of_scope_refused']:.1f}%;"
+            f" wrong answers {int(total['wrong_answers'])} ({total['wrong_rate']:.1f}%)"
+        )
         return "\n".join(rows)
+
+    def summary(self) -> dict[str, float]:
+        """The figures over all cases: score, in-scope, out-of-scope refused, wrong answers."""
+        every = _summary(self.outcomes)
+        inside = [o for o in self.outcomes if o.expected == "answer"]
+        oos = [o for o in self.outcomes if o.expected == "no_match"]
+        return {
+            "cases": every["cases"],
+            "accuracy": every["accuracy"],
+            "in_scope": _summary(inside)["accuracy"],
+            "out_of_scope_refused": round(
+                100 * sum(1 for o in oos if o.status == "no_match") / len(oos), 1
+            )
+            if oos
+            else 0.0,
+            "wrong_answers": every["wrong_answers"],
+            "wrong_rate": round(100 * every["wrong_answers"] / every["cases"], 1)
+            if every["cases"]
+            else 0.0,
+        }
 
     def failures(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.credit < 1]
@@ -164,7 +192,15 @@ def judge(case: Case, reply: Reply) -> Outcome:
     ):
         credit = 0.5
     return Outcome(
-        case.question, case.tag, expected, reply.status, reply.entry_id, reply.score, credit, wrong
+        case.question,
+        case.tag,
+        expected,
+        reply.status,
+        reply.entry_id,
+        reply.score,
+        credit,
+        wrong,
+        dict(reply.decision),
     )
 
 

@@ -290,6 +290,22 @@ class Matcher:
             for entry, (score, coverage, index) in ranked
         ]
 
+    def novelty(self, query: str) -> float:
+        """0..1: the share of the query's informative weight that no indexed text holds.
+
+        A question about something the texts never speak of ("réclamation",
+        "covid") is mostly novel, however well its other words match.
+        """
+        words, _types = self._analyse(query[:_MAX_QUERY_CHARS])
+        known = unknown = 0.0
+        for s in dict.fromkeys(self._resolve(w) for w in words[:_MAX_QUERY_TOKENS]):
+            if s in self._idf:
+                known += self._idf[s]
+            else:
+                unknown += self._max_idf
+        total = known + unknown
+        return unknown / total if total else 0.0
+
     # --- helpers ----------------------------------------------------------
 
     def _analyse(self, text: str) -> tuple[list[str], frozenset[str]]:

@@ -66,7 +66,8 @@ def test_ask_json_answers(small_kb_path: Path) -> None:
     result = bot("ask", "فوقاش كتحل المكتبة؟", "--json", "--kb", str(small_kb_path))
     assert result.returncode == 0, result.stderr
     reply = json.loads(result.stdout)
-    assert set(reply) == {"status", "entry_id", "score", "answer", "suggestions"}
+    assert set(reply) == {"status", "entry_id", "score", "answer", "suggestions", "decision"}
+    assert reply["decision"]["step"]
     assert reply["status"] == "answered" and reply["entry_id"] == "opening"
     assert 0 <= reply["score"] <= 100
     assert "التاسعة" in reply["answer"] and "المصدر" in reply["answer"]

@@ -16,7 +16,8 @@ from tests.conftest import SMALL_KB
 
 
 def small_dialogue(**thresholds: float) -> Dialogue:
-    return Dialogue(parse(SMALL_KB), thresholds=Thresholds(**thresholds))
+    """The small KB; thresholds given: the lexical decision alone, which they steer."""
+    return Dialogue(parse(SMALL_KB), thresholds=Thresholds(**thresholds), semantic=not thresholds)
 
 
 def test_answer_carries_source_and_follow_up_buttons() -> None:
@@ -100,16 +101,23 @@ def test_stale_or_forged_payloads_are_polite() -> None:
 
 def test_huge_message_gets_a_polite_reply() -> None:
     reply = small_dialogue().reply("مكتبة " * 20_000)
-    assert reply.status == "no_match" and reply.text
-    assert len("a" * MAX_QUESTION_CHARS) == MAX_QUESTION_CHARS
+    assert reply.status == "too_long" and reply.text
+    assert reply.decision["step"] == "too_long"
+
+
+def test_a_long_story_within_telegrams_limit_is_read() -> None:
+    story = "أنا أم لثلاثة أطفال وأسكن في حي بعيد عن المدينة. " * 25 + "متى تفتح المكتبة؟"
+    assert 1000 < len(story) <= MAX_QUESTION_CHARS
+    reply = small_dialogue().reply(story)
+    assert reply.status == "answered" and reply.entry_id == "opening"
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_no_input_raises(text: str) -> None:
     reply = small_dialogue().reply(text)
-    assert reply.status in ("answered", "clarify", "no_match", "smalltalk")
-    assert reply.text
+    assert reply.status in ("answered", "clarify", "no_match", "smalltalk", "too_long")
+    assert reply.text and reply.decision["step"]
 
 
 def test_edited_file_is_reloaded_and_a_broken_edit_keeps_the_last_good(tmp_path: Path) -> None:
@@ -141,10 +149,12 @@ def test_between_close_questions_the_answer_that_holds_the_words_is_given() -> N
         )
     )
     question = "ورشة الرسم في المكتبة"
-    undecided = Dialogue(kb, thresholds=Thresholds(answer=101, evidence=1000)).reply(question)
+    undecided = Dialogue(
+        kb, thresholds=Thresholds(answer=101, evidence=1000), semantic=False
+    ).reply(question)
     assert undecided.status in ("clarify", "no_match")
     close = Thresholds(answer=101, clarify=1, margin=100, coverage=0)
-    decided = Dialogue(kb, thresholds=close).reply(question)
+    decided = Dialogue(kb, thresholds=close, semantic=False).reply(question)
     assert decided.status == "answered" and decided.entry_id == "children"
 
 
@@ -177,16 +187,21 @@ entries:
 def test_two_linked_sides_of_one_subject_answer_the_first_and_offer_the_other() -> None:
     question = "ورشات المطالعة"
     both_hold_it = Thresholds(facets=75)  # both score 76-78 on this small file
-    linked = Dialogue(parse(FACETS_KB), thresholds=both_hold_it).reply(question)
+    linked = Dialogue(parse(FACETS_KB), thresholds=both_hold_it, semantic=False).reply(question)
     assert linked.status == "answered"
     other = {"workshops_count": "e:workshops_why", "workshops_why": "e:workshops_count"}
     assert other[linked.entry_id] in [b.payload for b in linked.buttons]
     # the same two entries, not linked both ways: the user is asked
     one_way = FACETS_KB.replace("    follow_up: [workshops_count]\n", "")
-    assert Dialogue(parse(one_way), thresholds=both_hold_it).reply(question).status == "clarify"
+    assert (
+        Dialogue(parse(one_way), thresholds=both_hold_it, semantic=False).reply(question).status
+        == "clarify"
+    )
     # linked, but a question that only half fits them is asked about too
     assert (
-        Dialogue(parse(FACETS_KB), thresholds=Thresholds(facets=101)).reply(question).status
+        Dialogue(parse(FACETS_KB), thresholds=Thresholds(facets=101), semantic=False)
+        .reply(question)
+        .status
         == "clarify"
     )
 

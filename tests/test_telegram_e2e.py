@@ -216,7 +216,8 @@ def test_polling_question_answer_and_feedback(polling: tuple[User, BotProcess]) 
 def test_polling_did_you_mean(polling: tuple[User, BotProcess]) -> None:
     user, _ = polling
     choices = user.ask(103, ASK_AMBIGUOUS)
-    assert payloads(choices) == ["e:training_women", "e:training_youth", "n:"]
+    assert sorted(payloads(choices)[:-1]) == ["e:training_women", "e:training_youth"]
+    assert payloads(choices)[-1] == "n:"
     mark = user.press(choices, "e:training_youth")
     assert "تستقبل الشباب" in user.api.reply(103, after=mark).text
 

