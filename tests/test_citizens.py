@@ -161,6 +161,20 @@ def test_the_texts_for_no_answer_differ_and_say_what_to_do() -> None:
     assert "/topics" not in lacking or "إعادة صياغة" in lacking  # rephrasing cannot help
 
 
+async def test_three_kinds_of_no_answer_get_three_texts(real: Bot) -> None:
+    texts = load(REAL_KB).texts
+    [phone] = await real.say("عطيني رقم الهاتف ديال التعاون الوطني فتازة")
+    assert strip_marks(phone.text).startswith(texts["fallback_lacking"].strip())
+    [nonsense] = await real.say("asdfgh qwerty zxcv")
+    assert strip_marks(nonsense.text).startswith(texts["fallback"].strip())
+    [emoji] = await real.say("👍")
+    assert emoji.text not in (phone.text, nonsense.text)
+    replies = {r for intent in load(REAL_KB).smalltalk for r in intent.replies}
+    assert strip_marks(emoji.text) in replies
+    for reply in (phone, nonsense):  # a next step either way
+        assert payloads(reply)[-2:] == ["g:", "t:"]
+
+
 async def test_no_answer_offers_the_guide_and_the_topics(real: Bot) -> None:
     [reply] = await real.say("كيف هو الطقس اليوم في فاس؟")
     assert payloads(reply)[-2:] == ["g:", "t:"]
