@@ -8,7 +8,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from bot.config import Settings
@@ -94,15 +94,20 @@ def _reply_json(reply) -> str:
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question, or one question a line from standard input (JSON Lines with --json).
 
+    Without --json the reply is printed as in the console chat, its choices numbered.
     Example: python -m bot ask "واش كاين محو الأمية؟" --json
     """
+    from bot.console import NOTED, render
+    from bot.language import is_french
+
     settings = _settings(args)
     dialogue = _dialogue(settings)
-    if args.question is None and hasattr(sys.stdin, "reconfigure"):
-        sys.stdin.reconfigure(errors="replace")  # a non-UTF-8 line is read, never a crash
-    questions = (
-        [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
-    )
+    if args.question is not None:
+        questions: Iterable[str] = [args.question]
+    else:
+        if hasattr(sys.stdin, "reconfigure"):
+            sys.stdin.reconfigure(errors="replace")  # a non-UTF-8 line is read, never a crash
+        questions = _stdin_questions(prompt=sys.stdin.isatty())
     log = _open_log(settings)
     try:
         for question in questions:
@@ -112,11 +117,31 @@ def cmd_ask(args: argparse.Namespace) -> int:
             if args.json:
                 print(_reply_json(reply), flush=True)
             else:
-                print(f"[{reply.status} {reply.entry_id or '-'} {reply.score:.0f}]\n{reply.text}\n")
+                header = f"[{reply.status} {reply.entry_id or '-'} {reply.score:.0f}]"
+                french = reply.status in NOTED and is_french(question)
+                note = dialogue.text("arabic_only_note") if french else ""
+                print(f"{header}\n{render(reply, dialogue, note=note)}\n", flush=True)
     finally:
         if log is not None:
             log.close()
     return 0
+
+
+ASK_PROMPT = "> "
+ASK_HINT = "one question a line; Ctrl-D to end"
+
+
+def _stdin_questions(*, prompt: bool) -> Iterator[str]:
+    """Lines of standard input; at a terminal, a hint and a prompt (on stderr) before each."""
+    if prompt:
+        print(ASK_HINT, file=sys.stderr)
+    while True:
+        if prompt:
+            print(ASK_PROMPT, end="", file=sys.stderr, flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            return
+        yield line.rstrip("\n")
 
 
 def _explain(decision: dict) -> str:

@@ -5,19 +5,34 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from bot.bidi import rtl
 from bot.dialogue import Button, Dialogue, Reply
+from bot.guide import Guide, is_guide
+from bot.labels import button_label
+from bot.language import is_french
 from bot.store import QuestionLog
+from bot.views import deep_link, next_steps, welcome, with_back
 
 QUIT_COMMANDS = frozenset({"/quit", "/exit", "/q"})
 PROMPT = "> "
+NOTED = frozenset({"answered", "clarify", "no_match"})  # replies a French line may precede
 
 
-def render(reply: Reply) -> str:
-    """A Reply as terminal text: buttons become numbered choices."""
-    lines = [reply.text]
+def render(reply: Reply, dialogue: Dialogue | None = None, *, note: str = "") -> str:
+    """A Reply as terminal text: buttons become numbered choices, right-to-left safe.
+
+    With the dialogue, buttons to entries show the entries' short labels.
+    """
+    lines = [note, ""] if note else []
+    lines.append(rtl(reply.text))
     if reply.buttons:
         lines.append("")
-        lines.extend(f"  [{n}] {button.label}" for n, button in enumerate(reply.buttons, 1))
+        title = dialogue.text("follow_up") if dialogue is not None else ""
+        if reply.status == "answered" and title and reply.buttons[0].payload.startswith("e:"):
+            lines.append(title)
+        for n, button in enumerate(reply.buttons, 1):
+            label = button_label(dialogue.kb, button) if dialogue is not None else button.label
+            lines.append(rtl(f"  [{n}] {label}"))
     return "\n".join(lines)
 
 
@@ -28,38 +43,60 @@ class ConsoleChat:
         self.dialogue = dialogue
         self.log = log
         self.buttons: tuple[Button, ...] = ()
+        self.note = ""  # the French line before the last reply, if any
 
     def handle(self, line: str) -> Reply | None:
         """The reply to one typed line, or None for a line that asks nothing."""
+        self.note = ""
         text = line.strip()
         if not text:
             return None
-        command = text.split()[0].lower()
-        if command == "/start":
-            return self.dialogue.welcome()
-        if command == "/help":
-            return self.dialogue.help()
-        if command == "/topics":
-            return self.dialogue.topics()
+        if text.startswith("/"):
+            return self._command(text)
         choice = _choice_number(text)
         if choice is not None and 1 <= choice <= len(self.buttons):
             payload = self.buttons[choice - 1].payload
             if self.log is not None:
                 self.log.record_choice(channel="console", payload=payload)
-            return self.dialogue.press(payload)
+            return self.press(payload)
         reply = self.dialogue.reply(text)
         if self.log is not None:
             self.log.record_question(channel="console", text=text, reply=reply)
+        if reply.status in NOTED and is_french(text):
+            self.note = self.dialogue.text("arabic_only_note")
         return reply
 
-    def run(self, stdin: TextIO, stdout: TextIO, *, interactive: bool) -> int:
-        def show(reply: Reply) -> None:
-            self.buttons = reply.buttons
-            print(render(reply), file=stdout)
-            print(file=stdout)
+    def _command(self, text: str) -> Reply:
+        """/start [TOPIC], /help, /topics, /benefit; any other command gets the help."""
+        command, *args = text.split()
+        command = command.lower()
+        if command == "/start":
+            link = deep_link(self.dialogue, args[0]) if args else None
+            return link or welcome(self.dialogue)
+        if command == "/topics":
+            return self.dialogue.topics()
+        if command == "/benefit":
+            return Guide(self.dialogue.kb).start()
+        return self.dialogue.help()  # /help, and as in Telegram an unknown command
 
+    def press(self, payload: str) -> Reply:
+        """The reply to a numbered choice, as Telegram replies to the same button."""
+        if is_guide(payload):
+            return Guide(self.dialogue.kb).press(payload)
+        reply = self.dialogue.press(payload)
+        if payload.startswith("c:") and any(b.payload.startswith("e:") for b in reply.buttons):
+            return with_back(reply, self.dialogue)
+        return reply
+
+    def show(self, reply: Reply, stdout: TextIO) -> None:
+        reply = next_steps(reply, self.dialogue)
+        self.buttons = reply.buttons
+        print(render(reply, self.dialogue, note=self.note), file=stdout)
+        print(file=stdout)
+
+    def run(self, stdin: TextIO, stdout: TextIO, *, interactive: bool) -> int:
         if interactive:
-            show(self.dialogue.welcome())
+            self.show(welcome(self.dialogue), stdout)
         while True:
             if interactive:
                 print(PROMPT, end="", file=stdout, flush=True)
@@ -70,7 +107,7 @@ class ConsoleChat:
                 break
             reply = self.handle(line)
             if reply is not None:
-                show(reply)
+                self.show(reply, stdout)
         return 0
 
 

@@ -72,6 +72,12 @@ class Entry:
     follow_up: tuple[str, ...] = ()
     source: str = ""
     truncated: bool = False
+    label: str = ""  # the short button text; the question when empty
+
+    @property
+    def button_label(self) -> str:
+        """What a button leading to this entry reads."""
+        return self.label or self.question
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -305,6 +311,15 @@ def _entries(check: _Checker, data: MarkedDict) -> list[tuple[Entry, MarkedDict]
             f"{what}: category",
             required=False,
         )
+        label = check.string(
+            item.get("label"), _value_position(item, "label"), f"{what}: label", required=False
+        )
+        if len(label) > MAX_LABEL_CHARS:
+            check.add(
+                _value_position(item, "label"),
+                f"{what}: label is {len(label)} characters; a button shows at most "
+                f"{MAX_LABEL_CHARS} on a phone",
+            )
         truncated = item.get("truncated", False)
         if not isinstance(truncated, bool):
             check.add(_value_position(item, "truncated"), f"{what}: truncated must be true/false")
@@ -329,6 +344,7 @@ def _entries(check: _Checker, data: MarkedDict) -> list[tuple[Entry, MarkedDict]
                 required=False,
             ),
             truncated=truncated,
+            label=label,
         )
         built.append((entry, item))
     return built

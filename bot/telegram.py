@@ -30,6 +30,7 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.handlers import COMMANDS, Services, register_handlers
 from bot.handlers.ratelimit import RateLimiter
+from bot.handlers.services import KEY as SERVICES_KEY
 
 if TYPE_CHECKING:
     from bot.dialogue import Dialogue
@@ -41,12 +42,14 @@ logger = logging.getLogger(__name__)
 TOKEN_PATTERN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$")
 # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in a webhook secret token.
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]  # edits, channels, polls: not ours
+# An edited question gets a fresh answer; channels, polls: not ours.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 MAX_CONCURRENT_UPDATES = 256
 FLOOD_RETRIES = 3  # a 429 is waited out (retry_after) this many times before giving up
 BOOTSTRAP_RETRIES = 3  # getMe / setWebhook / deleteWebhook at start-up, one second apart
 LISTEN_ENV = "TELEGRAM_WEBHOOK_LISTEN"  # webhook listen address; 0.0.0.0 unless set
 REDACTED = "<TOKEN>"
+MAX_DESCRIPTION, MAX_SHORT_DESCRIPTION = 512, 120  # Telegram's limits, in characters
 
 
 # --- start-up checks --------------------------------------------------------
@@ -195,12 +198,30 @@ def file_url(api_url: str) -> str:
 
 
 async def set_commands(application: Application) -> None:
-    """Publish the command menu with Arabic descriptions (setMyCommands)."""
+    """Publish the command menu (setMyCommands) and what an empty chat shows before /start
+    (setMyDescription, setMyShortDescription), in Arabic, from the knowledge base."""
     commands = [BotCommand(name, description) for name, description in COMMANDS.items()]
     try:
         await application.bot.set_my_commands(commands)
     except TelegramError as exc:  # the menu is a nicety: the bot works without it
         logger.warning("command menu not set: %s", exc)
+    await set_descriptions(application)
+
+
+async def set_descriptions(application: Application) -> None:
+    """The bot's description (at most 512 characters) and short description (120)."""
+    services = application.bot_data.get(SERVICES_KEY)
+    if services is None:
+        return
+    description = services.dialogue.text("bot_description")[:MAX_DESCRIPTION]
+    short = services.dialogue.text("bot_short_description")[:MAX_SHORT_DESCRIPTION]
+    try:
+        if description:
+            await application.bot.set_my_description(description)
+        if short:
+            await application.bot.set_my_short_description(short)
+    except TelegramError as exc:  # a nicety too
+        logger.warning("bot description not set: %s", exc)
 
 
 def build_application(

@@ -129,6 +129,7 @@ class FakeBotAPI:
     updates: list[dict[str, Any]] = field(default_factory=list)  # not yet confirmed
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     commands: list[dict[str, Any]] = field(default_factory=list)
+    descriptions: dict[str, str] = field(default_factory=dict)  # setMy(Short)Description
     webhook: dict[str, Any] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
 
@@ -197,6 +198,15 @@ class FakeBotAPI:
         if entities:
             message["entities"] = entities
         return self._update(message=message)
+
+    def edited(self, update: dict[str, Any], text: str) -> dict[str, Any]:
+        """An update saying the user edited the message of `update` to read `text`."""
+        message = dict(update["message"], text=text, edit_date=int(time.time()))
+        entities = _entities(text)
+        message.pop("entities", None)
+        if entities:
+            message["entities"] = entities
+        return self._update(edited_message=message)
 
     def photo(
         self,
@@ -462,6 +472,13 @@ class FakeBotAPI:
             return _ok(new)
         if method == "setMyCommands":
             self.commands = list(params.get("commands") or [])
+            return _ok(True)
+        if method in ("setMyDescription", "setMyShortDescription"):
+            key = "description" if method == "setMyDescription" else "short_description"
+            text = str(params.get(key, ""))
+            if len(text) > (512 if key == "description" else 120):
+                return _error(HTTPStatus.BAD_REQUEST, f"Bad Request: {key} is too long")
+            self.descriptions[key] = text
             return _ok(True)
         if method == "getMyCommands":
             return _ok(self.commands)

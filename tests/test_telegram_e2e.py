@@ -174,7 +174,7 @@ def test_polling_start_up_sets_the_command_menu(polling: tuple[User, BotProcess]
     user, _ = polling
     [call] = [c for c in user.api.calls if c.method == "setMyCommands"]
     names = [c["command"] for c in call.params["commands"]]
-    assert names == ["start", "help", "topics"]
+    assert names == ["start", "benefit", "topics", "help"]
     assert all("\u0600" <= c["description"][0] <= "\u06ff" for c in call.params["commands"])
     assert [c.method for c in user.api.calls[:1]] == ["getMe"]
 
@@ -185,11 +185,12 @@ def test_polling_start_and_browse_topics(polling: tuple[User, BotProcess]) -> No
     assert "17-03-2011" in welcome.text and payloads(welcome) == ["c:about", "c:training"]
     mark = user.press(welcome, "c:training")
     user.api.wait_for(lambda c: c.method == "answerCallbackQuery", after=mark)
+    menu = user.api.reply(101, after=mark)  # a new message: the welcome stays as sent
+    assert payloads(menu) == ["e:training_women", "e:training_youth", "t:back"]
+    assert user.api.message(welcome)["text"] == welcome.text
+    mark = user.press(menu, "t:back")  # within its own menu, browsing edits in place
     user.api.wait_for(lambda c: c.method == "editMessageText" and c.ok, after=mark)
-    edited = user.api.message(welcome)
-    assert [
-        b["callback_data"] for row in edited["reply_markup"]["inline_keyboard"] for b in row
-    ] == ["e:training_women", "e:training_youth", "t:back"]
+    assert user.api.message(menu)["text"] == "اختر موضوعا:"
     mark = user.press(welcome, "e:training_women")
     answer = user.api.reply(101, after=mark)
     assert "الخياطة والطرز" in answer.text
@@ -199,13 +200,15 @@ def test_polling_question_answer_and_feedback(polling: tuple[User, BotProcess]) 
     user, _ = polling
     answer = user.ask(102, ASK_ABOUT)
     assert "مؤسسة عمومية" in answer.text and "المصدر" in answer.text
-    assert payloads(answer)[:2] == ["e:missions", "e:kindergarten"]
-    thumbs_up = payloads(answer)[-2]
-    assert thumbs_up.startswith("f:1:")
+    thumbs_up, thumbs_down, title, *follow_ups, topics = payloads(answer)
+    assert thumbs_up.startswith("f:1:") and thumbs_down.startswith("f:0:")
+    assert (title, follow_ups, topics) == ("x:", ["e:missions", "e:kindergarten"], "t:")
     mark = user.press(answer, thumbs_up)
     thanks = user.api.wait_for(lambda c: c.method == "answerCallbackQuery", after=mark)
     assert thanks.params["text"] == "شكرا على رأيك!"
     user.api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and c.ok, after=mark)
+    rows = user.api.message(answer)["reply_markup"]["inline_keyboard"]
+    assert [b["text"] for b in rows[0]] == ["شكرا على رأيك!"]  # the thanks replaced 👍/👎
     mark = user.press(answer, "e:kindergarten")
     assert "رياضا للأطفال" in user.api.reply(102, after=mark).text
 
@@ -382,8 +385,10 @@ def test_webhook_conversation(webhook: tuple[User, BotProcess, str]) -> None:
     mark = user.press(choices, "e:training_women")
     answer = user.api.reply(302, after=mark)
     assert "الخياطة والطرز" in answer.text
-    mark = user.press(answer, payloads(answer)[-1])  # 👎
+    mark = user.press(answer, payloads(answer)[1])  # 👎
     user.api.wait_for(lambda c: c.method == "answerCallbackQuery", after=mark)
+    sorry = user.api.reply(302, after=mark)  # 👎 offers what is near, and the topics
+    assert payloads(sorry) == ["e:training_youth", "t:"]
     mark = user.api.mark()
     user.deliver(user.api.photo(302))
     assert "النصية" in user.api.reply(302, after=mark).text

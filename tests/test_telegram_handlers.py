@@ -146,7 +146,7 @@ async def test_command_menu_is_set_in_arabic(bot: Bot) -> None:
     await set_commands(bot.app)
     [call] = [c for c in bot.api.calls if c.method == "setMyCommands"]
     commands = {c["command"]: c["description"] for c in call.params["commands"]}
-    assert set(commands) == {"start", "help", "topics"} == set(COMMANDS)
+    assert set(commands) == {"start", "benefit", "help", "topics"} == set(COMMANDS)
     assert all(any("\u0600" <= ch <= "\u06ff" for ch in d) for d in commands.values())
 
 
@@ -166,7 +166,7 @@ async def test_topics_then_category_then_question_then_answer(bot: Bot) -> None:
     [answer] = [c for c in calls if c.method == "sendMessage"]
     assert "المساعدة للأسر المعوزة" in answer.text
     assert "المصدر" in answer.text
-    assert payloads(answer)[-2:] == ["f:1::missions", "f:0::missions"]
+    assert payloads(answer) == ["f:1::missions", "f:0::missions", "t:"]
 
 
 async def test_back_button_returns_to_the_topics_in_place(bot: Bot) -> None:
@@ -208,11 +208,16 @@ async def test_question_gets_answer_follow_ups_and_feedback_buttons(bot: Bot) ->
     [reply] = await bot.say(ASK_ABOUT)
     assert "مؤسسة عمومية" in reply.text
     assert "المصدر: حوار مع مندوب التعاون الوطني" in reply.text
-    assert "هل كان هذا الجواب مفيدا؟" in reply.text
-    labels = [label for label, _ in reply.buttons()]
-    assert labels[:2] == ["ما هي مهام التعاون الوطني؟", "هل يوفر التعاون الوطني رياض الأطفال؟"]
-    assert labels[-2:] == ["👍", "👎"]
-    assert payloads(reply)[:2] == ["e:missions", "e:kindergarten"]
+    assert reply.text.endswith("هل كان هذا الجواب مفيدا؟")  # right above 👍 / 👎
+    rows = [[b["text"] for b in row] for row in reply.params["reply_markup"]["inline_keyboard"]]
+    assert rows == [
+        ["👍", "👎"],  # their own row, first: right under the answer
+        ["أسئلة ذات صلة:"],  # the follow-up title
+        ["ما هي مهام التعاون الوطني؟"],
+        ["هل يوفر التعاون الوطني رياض الأطفال؟"],
+        ["📚 المواضيع"],  # every answer leads back to the topics
+    ]
+    assert payloads(reply)[2:] == ["x:", "e:missions", "e:kindergarten", "t:"]
     assert "parse_mode" not in reply.params  # plain text
 
 
@@ -223,22 +228,29 @@ async def test_follow_up_button_answers_it(bot: Bot) -> None:
     assert "رياضا للأطفال" in answer.text
 
 
-async def test_feedback_thanks_is_recorded_and_buttons_go(bot: Bot) -> None:
+async def test_feedback_thanks_replace_the_row_and_are_recorded(bot: Bot) -> None:
     [reply] = await bot.say(ASK_MISSIONS)
-    thumbs_up = payloads(reply)[-2]
+    thumbs_up = payloads(reply)[0]
     helpful, question_id, entry_id = parse_feedback(thumbs_up)
     assert (helpful, entry_id) == (True, "missions") and question_id
     calls = await bot.press(reply, thumbs_up)
     [answered] = [c for c in calls if c.method == "answerCallbackQuery"]
     assert answered.params["text"] == "شكرا على رأيك!"
-    assert "reply_markup" not in bot.api.message(reply)  # 👍/👎 gone: one vote per answer
+    assert not [c for c in calls if c.method == "sendMessage"]  # 👍 needs nothing more
+    markup = bot.api.message(reply)["reply_markup"]
+    assert [[b["text"] for b in row] for row in markup["inline_keyboard"]] == [
+        ["شكرا على رأيك!"],  # where 👍 / 👎 were: one vote per answer
+        ["📚 المواضيع"],
+    ]
     [total] = bot.log.feedback_totals()
     assert (total.entry_id, total.helpful, total.not_helpful) == ("missions", 1, 0)
+    calls = await bot.press(reply, "x:")  # the thanks pressed: the spinner stops, that's all
+    assert [c.method for c in calls] == ["answerCallbackQuery"]
 
 
 async def test_a_vote_counts_once_and_forged_votes_are_ignored(bot: Bot) -> None:
     [reply] = await bot.say(ASK_MISSIONS)
-    thumbs_up, thumbs_down = payloads(reply)[-2:]
+    thumbs_up, thumbs_down = payloads(reply)[:2]
     for data in (thumbs_up,) * 4 + (thumbs_down,):  # replayed taps: the last one counts
         await bot.send(bot.api.press(bot.api.message(reply), data))
     # another chat names this chat's question, or a question that does not exist
@@ -250,15 +262,22 @@ async def test_a_vote_counts_once_and_forged_votes_are_ignored(bot: Bot) -> None
     assert totals == {"missions": (0, 1)}
 
 
-async def test_thumbs_down_keeps_follow_up_buttons(bot: Bot) -> None:
+async def test_thumbs_down_offers_related_questions_and_topics(bot: Bot) -> None:
     [reply] = await bot.say(ASK_ABOUT)
-    await bot.press(reply, payloads(reply)[-1])
+    calls = await bot.press(reply, payloads(reply)[1])
     markup = bot.api.message(reply)["reply_markup"]
     assert [b["callback_data"] for row in markup["inline_keyboard"] for b in row] == [
+        "x:",
+        "x:",
         "e:missions",
         "e:kindergarten",
+        "t:",
     ]
     assert bot.log.feedback_totals()[0].not_helpful == 1
+    [sorry] = [c for c in calls if c.method == "sendMessage"]
+    assert "لم يفدك" in sorry.text
+    # the same category's other questions first, the follow-ups already offered after
+    assert payloads(sorry) == ["e:missions", "e:kindergarten", "e:history", "t:"]
 
 
 async def test_did_you_mean_offers_choices_and_answers_the_pick(bot: Bot) -> None:
@@ -305,7 +324,9 @@ async def test_long_answer_is_split_at_sentence_ends(bot: Bot) -> None:
     assert len(replies) == 2
     assert all(utf16_len(r.text) <= 4096 for r in replies)
     assert replies[0].text.endswith(".")  # cut after a sentence, not inside one
-    assert not replies[0].buttons() and re.fullmatch(r"f:0:\d+:history", payloads(replies[1])[-1])
+    assert not replies[0].buttons()
+    assert re.fullmatch(r"f:1:\d+:history", payloads(replies[1])[0])
+    assert re.fullmatch(r"f:0:\d+:history", payloads(replies[1])[1])
 
 
 async def test_markup_typed_by_a_user_cannot_break_formatting(bot: Bot) -> None:
@@ -372,14 +393,30 @@ async def test_spammer_gets_one_notice_then_silence_until_the_window_passes(bot:
     assert "المساعدة للأسر المعوزة" in again.text
 
 
-async def test_spammed_buttons_are_throttled_too(bot: Bot) -> None:
+async def test_button_presses_do_not_count_against_the_spam_limit(bot: Bot) -> None:
     now = [0.0]
-    bot.app.bot_data[KEY].limiter = RateLimiter(1, 30.0, clock=lambda: now[0])
+    bot.app.bot_data[KEY].limiter = RateLimiter(3, 30.0, clock=lambda: now[0])
     [menu] = await bot.say("/topics")
-    calls = await bot.press(menu, "c:about")
+    for _ in range(10):  # tapping through the topics quickly, as a citizen does
+        calls = await bot.press(menu, "c:about")
+        assert [c.method for c in calls][:1] == ["answerCallbackQuery"]
+        assert "انتظر" not in str(calls[0].params.get("text", ""))
+        calls = await bot.press(menu, "t:back")
+        assert "editMessageText" in [c.method for c in calls]
+    assert len(await bot.say(ASK_MISSIONS)) == 1  # typed messages still have their room
+
+
+async def test_a_runaway_presser_is_throttled_and_every_press_is_answered(bot: Bot) -> None:
+    now = [0.0]
+    bot.app.bot_data[KEY].press_limiter = RateLimiter(1, 30.0, clock=lambda: now[0])
+    [menu] = await bot.say("/topics")
+    await bot.press(menu, "c:about")
+    calls = await bot.press(menu, "c:training")
     [notice] = [c for c in calls if c.method == "answerCallbackQuery"]
     assert "انتظر" in notice.params["text"]
-    assert await bot.press(menu, "c:training") == []
+    calls = await bot.press(menu, "c:training")  # dropped, but no spinner left turning
+    assert [c.method for c in calls] == ["answerCallbackQuery"]
+    assert "text" not in calls[0].params
 
 
 def test_rate_limiter_window_slides() -> None:
@@ -441,7 +478,7 @@ async def test_a_failing_question_log_does_not_cost_the_answer(
     bot.log.close()  # nothing can be written any more
     [reply] = await bot.say(ASK_MISSIONS)
     assert "المساعدة للأسر المعوزة" in reply.text
-    assert payloads(reply)[-1] == "f:0::missions"
+    assert payloads(reply)[:2] == ["f:1::missions", "f:0::missions"]
     assert "Traceback" not in caplog.text
 
 

@@ -13,7 +13,7 @@ from telegram.ext import (
 )
 
 from bot.handlers.buttons import button
-from bot.handlers.commands import help_command, start, topics
+from bot.handlers.commands import benefit, help_command, start, topics
 from bot.handlers.errors import error_handler
 from bot.handlers.gate import gate
 from bot.handlers.messages import non_text, question
@@ -38,8 +38,9 @@ NON_TEXT = (
 
 COMMANDS = {  # command → description in the menu (setMyCommands)
     "start": "البداية: ما يجيب عنه البوت ومصدر معلوماته",
-    "help": "كيف أطرح سؤالي، مع أمثلة",
+    "benefit": "هل يمكنني الاستفادة؟ الخدمات حسب الحالة",
     "topics": "تصفح المواضيع والأسئلة",
+    "help": "كيف أطرح سؤالي، مع أمثلة",
 }
 
 
@@ -51,8 +52,13 @@ def register_handlers(application: Application, services: Services) -> None:
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("topics", topics))
+    application.add_handler(CommandHandler("benefit", benefit))
+    # A typed question, an edited one (a fresh answer), or a photo's caption.
     application.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, question)
+        MessageHandler(filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND, question)
+    )
+    application.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & filters.PHOTO & filters.CAPTION, question)
     )
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & NON_TEXT, non_text))
     application.add_handler(CallbackQueryHandler(button))

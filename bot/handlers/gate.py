@@ -41,24 +41,29 @@ def addressed_to_bot(message: Message, bot: Bot) -> bool:
 
 
 async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stop updates not meant for the bot, and throttle a user who floods it."""
-    message = update.message
+    """Stop updates not meant for the bot, and throttle a user who floods it.
+
+    Typed (or edited) messages count against the spam limit; button presses have
+    their own generous one, and every press gets its callback answered, also when
+    throttled, so no spinner is left turning.
+    """
+    message = update.message or update.edited_message
     if message is not None and not addressed_to_bot(message, context.bot):
         raise ApplicationHandlerStop
     user = update.effective_user
     if user is None:
         return
     svc = services(context)
-    verdict = svc.limiter.check(user.id)
+    query = update.callback_query
+    limiter = svc.press_limiter if query is not None else svc.limiter
+    verdict = limiter.check(user.id)
     if verdict == "ok":
         return
     try:
-        if verdict == "warn":
-            text = svc.text("rate_limited")
-            if update.callback_query is not None:
-                await update.callback_query.answer(text)
-            elif message is not None:
-                await message.reply_text(text)
+        if query is not None:
+            await query.answer(svc.text("rate_limited") if verdict == "warn" else None)
+        elif verdict == "warn" and message is not None:
+            await message.reply_text(svc.text("rate_limited"))
     except TelegramError as exc:
         logger.warning("update %s: rate-limit notice not sent: %s", update.update_id, exc)
     # Whatever happened to the notice, a throttled update goes no further.

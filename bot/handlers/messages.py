@@ -1,4 +1,4 @@
-"""Free-text questions, and everything that is not text."""
+"""Free-text questions (typed, edited, or a photo's caption), and everything that is not text."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from telegram.ext import ContextTypes
 
 from bot.handlers.render import send_reply
 from bot.handlers.services import services
+from bot.language import is_french
+
+NOTED = frozenset({"answered", "clarify", "no_match"})  # replies a French line may precede
 
 
 def strip_mention(text: str, username: str | None) -> str:
@@ -19,16 +22,21 @@ def strip_mention(text: str, username: str | None) -> str:
 
 
 async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer a typed question (or small talk); unanswered ones stay in the log for staff."""
+    """Answer a typed question (or small talk); unanswered ones stay in the log for staff.
+
+    An edited message gets a fresh answer; a photo's caption is read as the question.
+    """
     message = update.effective_message
     svc = services(context)
-    text = strip_mention(message.text or "", context.bot.username)
+    raw = message.text if message.text is not None else message.caption or ""
+    text = strip_mention(raw, context.bot.username)
     if not text:  # only "@our_bot" in a group: show how to ask
         await send_reply(message.reply_text, svc.dialogue.help(), svc)
         return
     reply = svc.dialogue.reply(text)
     question_id = await svc.record_question(text, reply, chat_id=message.chat_id)
-    await send_reply(message.reply_text, reply, svc, question_id=question_id)
+    note = svc.text("arabic_only_note", "") if reply.status in NOTED and is_french(text) else ""
+    await send_reply(message.reply_text, reply, svc, question_id=question_id, note=note)
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

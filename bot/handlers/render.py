@@ -10,6 +10,10 @@ from typing import TYPE_CHECKING, Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
+from bot.bidi import rtl
+from bot.labels import ENTRY_PREFIX, button_label
+from bot.views import next_steps
+
 if TYPE_CHECKING:
     from bot.dialogue import Reply
     from bot.handlers.services import Services
@@ -20,9 +24,7 @@ MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 MAX_PAYLOAD = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA  # 64 bytes
 FEEDBACK = "f"  # our own payload prefix: "f:<1|0>:<question id or empty>:<entry id>"
 TOPICS_PAYLOAD = "t:"
-TOPICS_LABEL = "📚 تصفح المواضيع"
-BACK_PAYLOAD = "t:back"  # the dialogue reads any "t:…" as "topics"; "back" marks navigation
-BACK_LABEL = "↩ كل المواضيع"
+NOOP_PAYLOAD = "x:"  # a title or a thanks row: pressing it only stops the spinner
 THUMBS_UP, THUMBS_DOWN = "👍", "👎"
 
 # A sentence ends with . ! ? ؟ … or the Urdu/Arabic full stop, maybe closed by a quote or
@@ -99,72 +101,91 @@ def is_feedback(payload: str | None) -> bool:
     return bool(payload) and payload.startswith(f"{FEEDBACK}:")
 
 
-def keyboard(
-    reply: Reply, question_id: int | None = None, *, back: bool = False
-) -> InlineKeyboardMarkup | None:
-    """One button a row (Arabic labels are long), then 👍 / 👎 under an answer.
+def _button(label: str, payload: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=payload)
 
-    `back` adds a way back to the topics under a category's questions.
+
+def feedback_row(entry_id: str, question_id: int | None) -> list[InlineKeyboardButton]:
+    return [
+        _button(THUMBS_UP, feedback_payload(True, entry_id, question_id)),
+        _button(THUMBS_DOWN, feedback_payload(False, entry_id, question_id)),
+    ]
+
+
+def keyboard(
+    reply: Reply, services: Services, question_id: int | None = None
+) -> InlineKeyboardMarkup | None:
+    """The buttons of a reply, one a row (Arabic labels are long), entries by their labels.
+
+    Under an answer: 👍 / 👎 first, right under the text and its question
+    "was this useful?"; then the follow-up title and questions; then the topics.
+    No answer: the related questions, the guide, the topics.
     """
-    rows: list[list[InlineKeyboardButton]] = []
+    kb = services.dialogue.kb
+    reply = next_steps(reply, services.dialogue)
+    answered = reply.status == "answered" and bool(reply.entry_id)
+    content: list[InlineKeyboardButton] = []
     for button in reply.buttons:
         # Telegram refuses the whole message if one payload is too long: drop that button only.
         if not button.payload or len(button.payload.encode()) > MAX_PAYLOAD:
             logger.warning("button payload over %d bytes dropped: %r", MAX_PAYLOAD, button.payload)
             continue
-        rows.append([InlineKeyboardButton(button.label, callback_data=button.payload)])
-    if reply.status == "no_match" and not any(b.payload == TOPICS_PAYLOAD for b in reply.buttons):
-        rows.append([InlineKeyboardButton(TOPICS_LABEL, callback_data=TOPICS_PAYLOAD)])
-    if back:
-        rows.append([InlineKeyboardButton(BACK_LABEL, callback_data=BACK_PAYLOAD)])
-    if reply.status == "answered" and reply.entry_id:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    THUMBS_UP, callback_data=feedback_payload(True, reply.entry_id, question_id)
-                ),
-                InlineKeyboardButton(
-                    THUMBS_DOWN, callback_data=feedback_payload(False, reply.entry_id, question_id)
-                ),
-            ]
-        )
+        content.append(_button(button_label(kb, button), button.payload))
+    rows: list[list[InlineKeyboardButton]] = []
+    if answered:
+        assert reply.entry_id is not None
+        rows.append(feedback_row(reply.entry_id, question_id))
+        if any(b.payload.startswith(ENTRY_PREFIX) for b in reply.buttons):
+            # the follow-ups' title, as a row: Telegram has no text between buttons
+            rows.append([_button(services.text("follow_up"), NOOP_PAYLOAD)])
+    rows.extend([b] for b in content)
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def without_feedback(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
-    """The same keyboard minus the 👍 / 👎 row, so each answer is rated once."""
+def thanked(markup: InlineKeyboardMarkup | None, thanks: str) -> InlineKeyboardMarkup | None:
+    """The same keyboard with the 👍 / 👎 row replaced by the thanks: one vote per answer."""
     if markup is None:
         return None
-    rows = [
-        list(row)
-        for row in markup.inline_keyboard
-        if not any(
+    rows = []
+    for row in markup.inline_keyboard:
+        if any(
             is_feedback(b.callback_data if isinstance(b.callback_data, str) else None) for b in row
-        )
-    ]
+        ):
+            rows.append([_button(thanks, NOOP_PAYLOAD)])
+        else:
+            rows.append(list(row))
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def compose(reply: Reply, services: Services) -> str:
-    """The text a user sees: the reply, plus the feedback question under an answer."""
+def compose(reply: Reply, services: Services, *, note: str = "") -> str:
+    """The text a user sees: the reply, the feedback question under an answer, RTL-safe.
+
+    `note` (a French line saying the answer is Arabic) goes first, left as written.
+    """
     text = reply.text.strip() or services.text("error")
     if reply.status == "answered":
         prompt = services.dialogue.text("feedback_prompt")
         if prompt:
             text = f"{text}\n\n{prompt}"
-    return text
+    text = rtl(text)
+    return f"{note}\n\n{text}" if note else text
 
 
 async def send_reply(
-    send: Send, reply: Reply, services: Services, *, question_id: int | None = None
+    send: Send,
+    reply: Reply,
+    services: Services,
+    *,
+    question_id: int | None = None,
+    note: str = "",
 ) -> None:
     """Send a Reply as plain text (no parse mode: nothing a user typed can break it).
 
     `send(text, reply_markup=...)` is `message.reply_text` or a bound `bot.send_message`.
     A long reply goes out in several messages; the buttons ride on the last one.
     """
-    chunks = split_text(compose(reply, services))
-    markup = keyboard(reply, question_id)
+    chunks = split_text(compose(reply, services, note=note))
+    markup = keyboard(reply, services, question_id)
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
         await send(chunk, reply_markup=markup if last else None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from telegram.ext import ContextTypes
@@ -18,13 +18,21 @@ logger = logging.getLogger(__name__)
 
 KEY = "services"
 CHANNEL = "telegram"
+# Button presses are not messages: tapping through the topics must never trip the spam
+# limit. Their own limit only stops a runaway client (two presses a second for 30 s).
+PRESS_LIMIT, PRESS_WINDOW = 60, 30.0
+
+
+def _press_limiter() -> RateLimiter:
+    return RateLimiter(PRESS_LIMIT, PRESS_WINDOW)
 
 
 @dataclass
 class Services:
     dialogue: Dialogue
     log: QuestionLog
-    limiter: RateLimiter
+    limiter: RateLimiter  # typed messages
+    press_limiter: RateLimiter = field(default_factory=_press_limiter)  # button presses
 
     def text(self, key: str, fallback: str = "…") -> str:
         """A KB text; never empty, since Telegram rejects an empty message."""
