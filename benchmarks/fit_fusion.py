@@ -218,11 +218,21 @@ def main() -> int:
             scored.sort(key=lambda s: -s.probability)
             oof[i] = scored
 
-    def simulate(answer, margin, clarify, by_tag=None):
-        policy = Policy(Linear({}), Linear({}), answer=answer, margin=margin, clarify=clarify)
+    def simulate(answer, margin, clarify, by_tag=None, answer_long=None, only=None):
+        policy = Policy(
+            Linear({}),
+            Linear({}),
+            answer=answer,
+            answer_long=answer if answer_long is None else answer_long,
+            margin=margin,
+            clarify=clarify,
+        )
         total, wrong = 0.0, 0
         for i in matched:
-            status, chosen = decide(oof[i], policy)
+            long = rows.readings[i].long
+            if only is not None and long != only:
+                continue
+            status, chosen = decide(oof[i], policy, long=long)
             c, w = credit(rows.cases[i][0], status, [s.key for s in chosen], kb)
             total += c
             wrong += w
@@ -260,6 +270,14 @@ def main() -> int:
             f"{100 * (total + fixed_credit) / n:>6.1f}% {wrong + fixed_wrong:>6}"
         )
     _, best_total, best_wrong, answer, margin, clarify = results[0]
+    # messages of several sentences (stories, context) get their own answer threshold
+    long_results = []
+    for answer_long in GRID["answer"]:
+        total, wrong = simulate(answer, margin, clarify, answer_long=answer_long, only=True)
+        long_results.append((total - WRONG_PENALTY * wrong, answer_long))
+    answer_long = max(long_results)[1]
+    best_total, best_wrong = simulate(answer, margin, clarify, answer_long=answer_long)
+    print(f"\nanswer threshold for messages of several sentences: {answer_long}")
 
     # when is the lexical ranking right on its own? (no wrong answer among labelled cases)
     sure = None
@@ -291,7 +309,7 @@ def main() -> int:
         )
 
     by_tag: dict = {}
-    simulate(answer, margin, clarify, by_tag)
+    simulate(answer, margin, clarify, by_tag, answer_long=answer_long)
     print("\nout-of-fold, by tag (cases reaching the matching step):")
     for tag, (count, got, wrong) in sorted(by_tag.items()):
         print(f"  {tag:<12} {count:>4} {100 * got / count:>6.1f}%  wrong {wrong}")
@@ -319,13 +337,15 @@ def main() -> int:
         final.entry,
         final.none,
         answer=answer,
+        answer_long=answer_long,
         margin=margin,
         clarify=clarify,
         related=min(clarify, 0.1),
         fitted=fitted,
     )
     print(
-        f"\nchosen: answer {answer}, margin {margin}, clarify {clarify}: cross-validated "
+        f"\nchosen: answer {answer} ({answer_long} for several sentences), margin {margin}, "
+        f"clarify {clarify}: cross-validated "
         f"{fitted['cross_validated_score']}%, {fitted['cross_validated_wrong']} wrong"
     )
     if args.write:

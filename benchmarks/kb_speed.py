@@ -93,7 +93,8 @@ def main() -> int:
     )
     print(
         f"reply time over {n} replies ({len(questions)} questions × {args.rounds}): "
-        f"median {statistics.median(times) * 1000:.2f} ms, p90 {times[int(n * 0.9)] * 1000:.1f} ms, "
+        f"median {statistics.median(times) * 1000:.2f} ms, "
+        f"p90 {times[int(n * 0.9)] * 1000:.1f} ms, "
         f"p99 {times[min(n - 1, int(n * 0.99))] * 1000:.1f} ms, max {times[-1] * 1000:.1f} ms"
     )
     print(f"decided without the encoder: {100 * lexical_alone / n:.0f}% of replies")

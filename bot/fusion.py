@@ -187,6 +187,7 @@ class Policy:
     entry: Linear
     none: Linear
     answer: float = 0.5  # the best candidate must reach this probability to be answered
+    answer_long: float = 0.5  # ...in a message of several sentences (a story, context)
     margin: float = 0.2  # ...and lead the second by this much, else clarify
     clarify: float = 0.3  # candidates at or above this are offered as "did you mean"
     related: float = 0.1  # offered beside a no_match
@@ -208,6 +209,7 @@ class Policy:
             "none": self.none.as_dict(),
             "thresholds": {
                 "answer": self.answer,
+                "answer_long": self.answer_long,
                 "margin": self.margin,
                 "clarify": self.clarify,
                 "related": self.related,
@@ -222,6 +224,7 @@ class Policy:
             entry=Linear.from_dict(data["entry"]),  # type: ignore[arg-type]
             none=Linear.from_dict(data["none"]),  # type: ignore[arg-type]
             answer=float(thresholds.get("answer", 0.5)),
+            answer_long=float(thresholds.get("answer_long", thresholds.get("answer", 0.5))),
             margin=float(thresholds.get("margin", 0.2)),
             clarify=float(thresholds.get("clarify", 0.3)),
             related=float(thresholds.get("related", 0.1)),
@@ -255,7 +258,9 @@ def score(signals: Signals, policy: Policy) -> list[Scored]:
     return scored
 
 
-def decide(scored: Sequence[Scored], policy: Policy) -> tuple[str, list[Scored]]:
+def decide(
+    scored: Sequence[Scored], policy: Policy, *, long: bool = False
+) -> tuple[str, list[Scored]]:
     """answered (one), clarify (two or three likely ones) or no_match (related ones, maybe none).
 
     The probabilities share one mass with "none of them": two candidates that
@@ -265,7 +270,8 @@ def decide(scored: Sequence[Scored], policy: Policy) -> tuple[str, list[Scored]]
         return "no_match", []
     top = scored[0]
     second = scored[1].probability if len(scored) > 1 else 0.0
-    if top.probability >= policy.answer and top.probability - second >= policy.margin:
+    answer = policy.answer_long if long else policy.answer
+    if top.probability >= answer and top.probability - second >= policy.margin:
         return "answered", [top]
     close = [s for s in scored[:3] if s.probability >= policy.clarify]
     if len(close) > 1:

@@ -638,6 +638,8 @@ def _situations(check: _Checker, data: MarkedDict, entry_ids: set[str]) -> tuple
                     f"{what}: choice '{target}' has choices of its own (one level only)",
                 )
     return tuple(s for s, _ in found)
+
+
 # The parser's words are kept (they name the exact fault); a plain sentence and a hint go first.
 _YAML_HINTS = (
     (

@@ -158,7 +158,10 @@ class SemanticIndex:
         self.vectors = self._vectors(texts, model_id, cache)
 
     def _vectors(self, texts: list[str], model_id: str, cache: bool) -> np.ndarray:
-        digest = hashlib.sha256("\x00".join([model_id, *texts]).encode("utf-8")).hexdigest()
+        kinds = "".join(str(int(k)) for k in self._kinds)
+        digest = hashlib.sha256(
+            "\x00".join([model_id, "questions-as-queries", kinds, *texts]).encode("utf-8")
+        ).hexdigest()
         path = _cache_dir() / f"vectors-{digest[:32]}.npy"
         if cache:
             try:
@@ -167,11 +170,13 @@ class SemanticIndex:
                     return found
             except (OSError, ValueError):
                 pass
-        vectors = (
-            self._encoder.passages(texts).astype(np.float32)
-            if texts
-            else np.zeros((0, 384), np.float32)
-        )
+        vectors = np.zeros((len(texts), 384), np.float32)
+        # question to question is symmetric: e5 reads both sides as queries; an
+        # answer's sentence is a passage that a question looks for
+        for kind, encode in ((0, self._encoder.queries), (1, self._encoder.passages)):
+            rows = [i for i, k in enumerate(self._kinds) if k == kind]
+            if rows:
+                vectors[rows] = encode([texts[i] for i in rows]).astype(np.float32)
         if cache:
             _save_atomically(path, vectors)
         return vectors
