@@ -44,6 +44,8 @@ MESSAGE_FEATURES = (  # of the message: they speak for "none of the entries"
     "best_coverage",
     "best_semantic",
     "semantic_spread",  # how much the entries' similarities differ (a flat field: none stands out)
+    "lexical_gap",  # the lexical lead of the best entry over the second (small: a near tie)
+    "semantic_gap",  # the same for the encoder
     "words",  # log of the number of words
 )
 
@@ -128,8 +130,15 @@ def message_features(signals: Signals) -> dict[str, float]:
         "best_coverage": max(signals.coverage.values(), default=0.0),
         "best_semantic": max(semantic_best.values(), default=0.0),
         "semantic_spread": deviation,
+        "lexical_gap": _gap(signals.lexical.values()) / 100.0,
+        "semantic_gap": _gap(semantic_best.values()),
         "words": math.log1p(signals.words),
     }
+
+
+def _gap(values) -> float:
+    best = sorted(values, reverse=True)[:2]
+    return best[0] - best[1] if len(best) == 2 else (best[0] if best else 0.0)
 
 
 def _spread(values) -> tuple[float, float]:

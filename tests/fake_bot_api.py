@@ -810,7 +810,7 @@ smalltalk:
 ASK_ABOUT = "شنو هو التعاون الوطني"  # Darija → answered "about", with two follow-ups
 ASK_MISSIONS = "ما هي مهام التعاون الوطني؟"  # → answered "missions"
 ASK_KINDERGARTEN = "واش كاين روض الأطفال"  # → answered "kindergarten"
-ASK_AMBIGUOUS = "مراكز التكوين المهني"  # → clarify between training_women and training_youth
+ASK_AMBIGUOUS = "تكوين مهني للنساء أو للشباب؟"  # → clarify between training_women and training_youth
 ASK_UNKNOWN = "كم ثمن تذكرة الحافلة إلى فاس؟"  # → no_match
 ASK_LONG = "ما هو تاريخ مؤسسة التعاون الوطني بالتفصيل؟"  # → an answer over 4096 characters
 GREETING = "السلام عليكم"  # → small talk
