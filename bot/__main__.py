@@ -133,8 +133,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """
     from bot.knowledge import load
 
-    path = Path(args.path) if args.path else _settings(args).kb_path
-    kb = load(path)  # KnowledgeBaseError is reported by main()
+    settings = _settings(args)
+    path = Path(args.path) if args.path else settings.kb_path
+    kb = load(path, max_bytes=settings.kb_max_bytes)  # KnowledgeBaseError: reported by main()
     print(kb.summary())
     return 0
 
