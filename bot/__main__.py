@@ -22,10 +22,13 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _dialogue(settings: Settings):
+def _dialogue(settings: Settings, *, live: bool = False):
+    """The dialogue over the knowledge base; `live` ones (chats) follow edits of the file
+    and start on the last good copy when it is broken."""
     from bot.dialogue import Dialogue
+    from bot.source import source_for
 
-    return Dialogue.from_path(settings.kb_path, settings=settings)
+    return Dialogue(source_for(settings, live=live), thresholds=settings.thresholds)
 
 
 def _open_log(settings: Settings):
@@ -56,7 +59,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from bot.console import run_console
 
     settings = _settings(args)
-    return run_console(_dialogue(settings), _open_log(settings))
+    return run_console(_dialogue(settings, live=True), _open_log(settings))
 
 
 def cmd_telegram(args: argparse.Namespace) -> int:

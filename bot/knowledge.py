@@ -448,11 +448,16 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # the real file is ~100 KB; FAQ_MAX_BYTES c
 
 def load(path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> KnowledgeBase:
     """Read and validate a knowledge-base file; one over `max_bytes` is refused unread."""
+    return parse(decode(read_capped(path, max_bytes), str(path)), str(path))
+
+
+def read_capped(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The file's bytes; KnowledgeBaseError when unreadable or over `max_bytes` (not read then)."""
     path = Path(path)
     try:
         with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
-            # checked before parsing, and the read is capped too (the file may grow meanwhile)
+            # checked before reading, and the read is capped too (the file may grow meanwhile)
             raw = b"" if size > max_bytes else handle.read(max_bytes + 1)
     except OSError as exc:
         raise KnowledgeBaseError(
@@ -470,7 +475,7 @@ def load(path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> KnowledgeBa
                 )
             ]
         )
-    return parse(decode(raw, str(path)), str(path))
+    return raw
 
 
 def _megabytes(size: int) -> str:
@@ -516,7 +521,9 @@ __all__ = [
     "MarkedList",
     "Problem",
     "SmallTalk",
+    "decode",
     "load",
     "parse",
+    "read_capped",
     "validate",
 ]

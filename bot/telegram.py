@@ -248,10 +248,12 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
 
     from bot.dialogue import Dialogue  # the core loads only when the bot really starts
     from bot.knowledge import KnowledgeBaseError
+    from bot.source import source_for
     from bot.store import QuestionLog
 
     try:
-        dialogue = Dialogue.from_path(settings.kb_path, settings=settings)
+        # watched in a background thread; a broken file falls back on the last good copy
+        source = source_for(settings, live=True)
     except KnowledgeBaseError as exc:
         print(f"error: the knowledge base cannot be loaded: {exc}", file=sys.stderr)
         return 2
@@ -263,6 +265,7 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
     except Exception as exc:
         print(f"error: cannot open the question log {settings.db_path}: {exc}", file=sys.stderr)
         return 2
+    dialogue = Dialogue(source, thresholds=settings.thresholds)
     application = build_application(settings, dialogue, log)
     api = _public_api_url(settings.telegram_api_url)
     try:
@@ -300,6 +303,7 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
         logger.exception("the bot stopped on an unexpected error")
         return 1
     finally:
+        source.stop()
         log.close()
     return 0
 
