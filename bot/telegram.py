@@ -47,6 +47,7 @@ FLOOD_RETRIES = 3  # a 429 is waited out (retry_after) this many times before gi
 BOOTSTRAP_RETRIES = 3  # getMe / setWebhook / deleteWebhook at start-up, one second apart
 LISTEN_ENV = "TELEGRAM_WEBHOOK_LISTEN"  # webhook listen address; 0.0.0.0 unless set
 REDACTED = "<TOKEN>"
+ANSWERED_FILE = "telegram-answered-updates.txt"  # in the state folder, next to the log
 
 
 # --- start-up checks --------------------------------------------------------
@@ -281,9 +282,16 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
                 bootstrap_retries=BOOTSTRAP_RETRIES,
             )
         else:
+            from bot.delivery import run_polling
+
             logger.info("starting long polling against %s", api)
-            application.run_polling(
-                allowed_updates=ALLOWED_UPDATES, bootstrap_retries=BOOTSTRAP_RETRIES
+            # confirms only what was answered; SIGTERM: a bounded drain, nothing lost
+            run_polling(
+                application,
+                answered_path=settings.state_path / ANSWERED_FILE,
+                allowed_updates=ALLOWED_UPDATES,
+                drain_timeout=settings.shutdown_timeout,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
             )
     except InvalidToken:
         print(

@@ -537,6 +537,7 @@ class FakeBotAPI:
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
+            request_queue_size = 256  # the bot opens many connections at once in a burst
 
             def handle_error(self, request: Any, client_address: Any) -> None:
                 pass  # a client that hung up mid-response is expected in fault tests

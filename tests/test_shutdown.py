@@ -1,0 +1,56 @@
+"""SIGTERM with a backlog: the bot exits within its bound, and a restart answers the rest once."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+from fake_bot_api import ASK_MISSIONS, FakeBotAPI
+from test_telegram_e2e import START_TIMEOUT, bot_env, start_bot
+
+CHATS = range(5000, 5150)  # 150 citizens, one question each: ~5 s of sending at 30/s
+BOUND = 1.0  # SHUTDOWN_TIMEOUT for the test
+
+
+def replies_by_chat(api: FakeBotAPI) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for call in list(api.calls):
+        if call.method == "sendMessage" and call.ok:
+            counts[call.chat_id] = counts.get(call.chat_id, 0) + 1
+    return counts
+
+
+def test_sigterm_with_a_backlog_exits_in_bound_and_a_restart_answers_the_rest_once(
+    tmp_path: Path,
+) -> None:
+    with FakeBotAPI("555000111:E2E-Recognisable-Token_do-not-log-me") as api:
+        env = bot_env(api.base_url, tmp_path, SHUTDOWN_TIMEOUT=str(BOUND))
+        bot = start_bot(env, tmp_path)
+        try:
+            bot.wait_started(api, "deleteWebhook")
+            for chat in CHATS:
+                api.push(api.text(chat, ASK_MISSIONS))
+            api.wait_for(lambda _: len(replies_by_chat(api)) >= 20, timeout=START_TIMEOUT)
+            bot.proc.send_signal(signal.SIGTERM)
+            stopped_at = time.monotonic()
+            assert bot.stop() == 0
+            took = time.monotonic() - stopped_at
+        finally:
+            bot.stop()
+        first_run = replies_by_chat(api)
+        assert took < BOUND + 3.0, f"exit took {took:.1f} s"
+        assert len(first_run) < len(CHATS), "the backlog was all answered: nothing tested"
+        log = bot.log()
+        assert "left for the next start" in log and "Traceback" not in log
+
+        restarted = start_bot(env, tmp_path)
+        try:
+            restarted.wait_started(api, "deleteWebhook")
+            api.wait_for(lambda _: len(replies_by_chat(api)) >= len(CHATS), timeout=30)
+            time.sleep(0.5)  # any duplicate would come now
+        finally:
+            assert restarted.stop() == 0
+    counts = replies_by_chat(api)
+    assert set(counts) == set(CHATS)  # nothing lost...
+    assert [chat for chat, n in counts.items() if n != 1] == []  # ...nothing answered twice
