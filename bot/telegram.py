@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.error import InvalidToken, TelegramError
@@ -47,6 +47,8 @@ FLOOD_RETRIES = 3  # a 429 is waited out (retry_after) this many times before gi
 BOOTSTRAP_RETRIES = 3  # getMe / setWebhook / deleteWebhook at start-up, one second apart
 LISTEN_ENV = "TELEGRAM_WEBHOOK_LISTEN"  # webhook listen address; 0.0.0.0 unless set
 REDACTED = "<TOKEN>"
+# "scheme://user:password@host": the password part of any URL in a log line
+URL_CREDENTIALS = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^@\s/]*@")
 ANSWERED_FILE = "telegram-answered-updates.txt"  # in the state folder, next to the log
 
 
@@ -96,7 +98,7 @@ class RedactFilter(logging.Filter):
     def _redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
-        return text
+        return mask_url_credentials(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -129,6 +131,25 @@ class QuietStartupFailures(logging.Filter):
             record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"
             record.args, record.exc_info, record.exc_text = None, None, None
         return True
+
+
+def mask_url_credentials(text: str) -> str:
+    """Every `scheme://user:password@` in the text with the password masked."""
+    return URL_CREDENTIALS.sub(r"\g<head>:<PASSWORD>@", text)
+
+
+def url_secrets(*urls: str) -> list[str]:
+    """The passwords written into URLs, as secrets for the log filter.
+
+    Short ones are left to the URL pattern alone: replacing "abc" everywhere
+    would garble the log.
+    """
+    found = []
+    for url in urls:
+        password = urlsplit(url).password
+        if password and len(password) >= 6:
+            found += {password, unquote(password)}
+    return found
 
 
 def configure_logging(*secrets: str) -> None:
@@ -245,7 +266,11 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    configure_logging(settings.telegram_token, settings.webhook_secret)
+    configure_logging(
+        settings.telegram_token,
+        settings.webhook_secret,
+        *url_secrets(settings.telegram_api_url, settings.webhook_url),
+    )
 
     from bot.dialogue import Dialogue  # the core loads only when the bot really starts
     from bot.knowledge import KnowledgeBaseError
@@ -299,7 +324,7 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
         )
         return 2
     except TelegramError as exc:
-        message = str(exc).replace(settings.telegram_token, REDACTED)
+        message = mask_url_credentials(str(exc).replace(settings.telegram_token, REDACTED))
         print(
             f"error: the Telegram Bot API at {api} failed at start-up: {message}", file=sys.stderr
         )
@@ -319,4 +344,7 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
 def _public_api_url(api_url: str) -> str:
     """The API URL as logged: scheme and host only, so nothing secret can ride along."""
     parts = urlsplit(api_url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else "(the configured API URL)"
+    if not parts.hostname:
+        return "(the configured API URL)"
+    port = f":{parts.port}" if parts.port else ""  # no user or password: they are secrets
+    return f"{parts.scheme}://{parts.hostname}{port}"
