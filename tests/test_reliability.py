@@ -9,13 +9,17 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 from pathlib import Path
 
 import pytest
 from fake_bot_api import TEST_KB
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot.handlers.render import split_text, utf16_len
 from bot.knowledge import KnowledgeBaseError, load, parse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,3 +148,33 @@ def test_memory_stays_flat_over_200_loads(tmp_path: Path) -> None:
     kept = len(gc.get_objects()) - before
     # PyYAML's constructor, when shared, kept every node and value: ~300 objects per load
     assert kept < 1000, f"{kept} objects kept over 200 loads"
+
+
+# --- split_text always ends (issue 9: split_text('😀', 1) never returned) ---------------
+
+
+def _split_within(text: str, limit: int, seconds: float = 2.0) -> list[str]:
+    """split_text in a thread, so a loop that never ends fails the test instead of hanging."""
+    result: list[list[str]] = []
+    worker = threading.Thread(target=lambda: result.append(split_text(text, limit)), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert result, f"split_text({text[:20]!r}…, {limit}) did not return within {seconds} s"
+    return result[0]
+
+
+def test_split_text_of_an_emoji_wider_than_the_limit_returns() -> None:
+    assert _split_within("😀", 1) == ["😀"]
+    assert _split_within("😀😀 a", 1) == ["😀", "😀", "a"]
+    with pytest.raises(ValueError, match="at least 1"):
+        split_text("abc", 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.integers(min_value=1, max_value=12))
+def test_split_text_ends_and_loses_nothing_for_any_string_and_limit(text: str, limit: int) -> None:
+    chunks = _split_within(text, limit)
+    assert all(chunk and chunk == chunk.strip() for chunk in chunks)
+    # each chunk fits, unless it is one character wider than the limit on its own
+    assert all(utf16_len(chunk) <= limit or len(chunk) == 1 for chunk in chunks)
+    assert "".join("".join(chunks).split()) == "".join(text.split())
