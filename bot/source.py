@@ -211,14 +211,17 @@ class KnowledgeSource:
             self._tell(listener, event)
 
     async def reload(self) -> SourceEvent:
-        """Check the file now (off the event loop), even if it looks unchanged."""
-        return await asyncio.to_thread(self.check, force=True)
+        """Check the file now (off the event loop), even if it looks unchanged.
 
-    def check(self, *, force: bool = False) -> SourceEvent | None:
+        Listeners are not called: whoever asked reports the event.
+        """
+        return await asyncio.to_thread(self.check, force=True, notify=False)
+
+    def check(self, *, force: bool = False, notify: bool = True) -> SourceEvent | None:
         """Reload the file if it changed; the event, or None when there was nothing to do."""
         with self._lock:
             event, news = self._check(force)
-        if news and event is not None:  # outside the lock: a slow listener delays no reload
+        if notify and news and event is not None:  # outside the lock: no listener delays a reload
             self._notify(event)
         return event
 

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
@@ -29,10 +30,12 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.handlers import COMMANDS, Services, register_handlers
+from bot.handlers.admin import configure_admin, start_notices
 from bot.handlers.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from bot.dialogue import Dialogue
+    from bot.source import KnowledgeSource
     from bot.store import QuestionLog
 
 logger = logging.getLogger(__name__)
@@ -225,14 +228,23 @@ async def set_commands(application: Application) -> None:
         logger.warning("command menu not set: %s", exc)
 
 
+async def _post_init(application: Application) -> None:
+    await set_commands(application)
+    start_notices(application)  # admins hear of edits from now on (and of a start on a copy)
+
+
 def build_application(
     settings: Settings,
     dialogue: Dialogue,
     log: QuestionLog,
     *,
     request: BaseRequest | None = None,
+    source: KnowledgeSource | None = None,
 ) -> Application:
-    """The Application with every handler registered; `request` replaces HTTP in tests."""
+    """The Application with every handler registered; `request` replaces HTTP in tests.
+
+    `source` is the live knowledge base admins may /reload and hear about.
+    """
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_token)
@@ -248,14 +260,21 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .post_init(set_commands)
+        .post_init(_post_init)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
     limiter = RateLimiter(settings.rate_limit_messages, settings.rate_limit_window)
     register_handlers(application, Services(dialogue=dialogue, log=log, limiter=limiter))
+    configure_admin(
+        application, settings.admin_chat_ids, source=source, db_path=_file_path(settings.db_path)
+    )
     return application
+
+
+def _file_path(path: Path) -> Path | None:
+    return None if str(path) == ":memory:" else path
 
 
 def run(settings: Settings, *, webhook: bool = False) -> int:
@@ -292,7 +311,7 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
         print(f"error: cannot open the question log {settings.db_path}: {exc}", file=sys.stderr)
         return 2
     dialogue = Dialogue(source, thresholds=settings.thresholds)
-    application = build_application(settings, dialogue, log)
+    application = build_application(settings, dialogue, log, source=source)
     api = _public_api_url(settings.telegram_api_url)
     try:
         if webhook:
