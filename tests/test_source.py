@@ -14,9 +14,18 @@ from pathlib import Path
 import pytest
 from fake_bot_api import ASK_KINDERGARTEN, ASK_MISSIONS, TEST_KB
 
+from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.knowledge import KnowledgeBaseError
-from bot.source import ACCEPTED, FALLBACK, REFUSED, UNCHANGED, KnowledgeSource, SourceEvent
+from bot.source import (
+    ACCEPTED,
+    FALLBACK,
+    REFUSED,
+    UNCHANGED,
+    KnowledgeSource,
+    SourceEvent,
+    source_for,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKEN = TEST_KB.replace("  - id: missions\n", "  - id: missions\n   bad: indent\n")
@@ -193,16 +202,18 @@ def _big_kb(entries: int) -> str:
     return TEST_KB.replace("smalltalk:", extra + "smalltalk:")
 
 
-def test_a_slow_reload_does_not_delay_a_concurrent_chat(kb: Path) -> None:
+def test_a_slow_reload_does_not_delay_a_concurrent_chat(kb: Path, tmp_path: Path) -> None:
     """A file that takes about a second to load and index: chats carry on meanwhile."""
-    source = KnowledgeSource(kb, reload_interval=0.02, max_bytes=50 * 1024 * 1024)
+    settings = Settings(
+        kb_path=kb, reload_interval=0.02, kb_max_bytes=50 * 1024 * 1024, state_dir=tmp_path
+    )
+    source = source_for(settings, live=True)  # as the bot makes it: watching already
     dialogue = Dialogue(source)
     events = Events()
     source.subscribe(events)
 
     async def chat_while_reloading() -> list[float]:
         delays: list[float] = []
-        source.start()
         save(kb, _big_kb(1200))
         while not events.seen:
             started = time.perf_counter()
