@@ -11,7 +11,10 @@ Here instead:
   seconds to finish, and the rest stays unconfirmed: Telegram hands it to
   the next start;
 - the ids of processed updates are kept on disk, so an update processed
-  after an older, unfinished one is not answered again after the restart.
+  after an older, unfinished one is not answered again after the restart;
+- an update whose reply had started going out when the bound ran out counts
+  as answered too (`note_send_started`): Telegram may well have it, and a
+  second answer is worse than a reply lost to a request that never returned.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 
 from telegram import Update
@@ -33,7 +37,19 @@ POLL_TIMEOUT = 10  # seconds a getUpdates long poll may wait for news
 MAX_IN_FLIGHT = 100  # updates processed at once; getUpdates returns at most 100
 BUSY_WAIT = 0.25  # when only updates in flight came back, wait this long for one to finish
 ERROR_PAUSE = 1.0  # seconds after a failed getUpdates before the next
+SEND_GRACE = 2.0  # seconds past the bound for a reply already on its way to Telegram
 KEEP_IDS = 10_000  # processed update ids remembered across restarts
+
+
+_current_update: ContextVar[int | None] = ContextVar("current_update", default=None)
+_sending: set[int] = set()  # updates whose reply has started going out
+
+
+def note_send_started() -> None:
+    """Called as a reply request leaves: the update being processed is answered, at most once."""
+    update_id = _current_update.get()
+    if update_id is not None:
+        _sending.add(update_id)
 
 
 class AnsweredUpdates:
@@ -157,19 +173,25 @@ class Poller:
             self._next_offset = update_id + 1
         if update_id in self._in_flight or update_id in self.answered:
             return False
-        app = self.application
-        task = asyncio.ensure_future(
-            app.update_processor.process_update(update, app.process_update(update))
-        )
+        task = asyncio.ensure_future(self._process(update))
         self._in_flight[update_id] = task
         task.add_done_callback(lambda t, uid=update_id: self._finished(uid, t))
         return True
 
+    async def _process(self, update: Update) -> None:
+        _current_update.set(update.update_id)  # this task's own context: its requests see it
+        app = self.application
+        await app.update_processor.process_update(update, app.process_update(update))
+
     def _finished(self, update_id: int, task: asyncio.Task[None]) -> None:
         self._in_flight.pop(update_id, None)
         self._progress.set()
-        if task.cancelled():  # stopped mid-way: left unconfirmed for the next start
-            return
+        replying = update_id in _sending
+        _sending.discard(update_id)
+        if task.cancelled():
+            if replying:  # cut off while its reply was on the way: do not send it twice
+                self.answered.add(update_id)
+            return  # stopped before replying: left unconfirmed for the next start
         error = task.exception()
         if error is not None:  # the error handler has had it; do not retry it forever
             logger.error("update %d: processing failed: %s", update_id, type(error).__name__)
@@ -194,6 +216,14 @@ class Poller:
                 self.drain_timeout,
             )
             _, late = await asyncio.wait(in_flight.values(), timeout=self.drain_timeout)
+            # A reply on the wire gets a moment more: cut off mid-request, it might reach
+            # Telegram garbled or not at all, and it would not be sent again.
+            on_the_wire = {t for uid, t in in_flight.items() if t in late and uid in _sending}
+            for task in late - on_the_wire:
+                task.cancel()
+            if on_the_wire:
+                await asyncio.wait(on_the_wire, timeout=SEND_GRACE)
+            late = {task for task in late if not task.done()} | (late - on_the_wire)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)

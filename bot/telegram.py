@@ -29,6 +29,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings
+from bot.delivery import note_send_started
 from bot.handlers import COMMANDS, Services, register_handlers
 from bot.handlers.admin import configure_admin, start_notices
 from bot.handlers.ratelimit import RateLimiter
@@ -211,6 +212,35 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
 # --- the application ---------------------------------------------------------
 
+# Requests that deliver something to a user: once one has left, the update counts as answered.
+REPLY_METHODS = frozenset(
+    {"sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery"}
+)
+
+
+class ReplyAwareRateLimiter(AIORateLimiter):
+    """AIORateLimiter that tells `bot.delivery` when a reply actually goes out."""
+
+    async def process_request(
+        self,
+        callback: Any,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        if endpoint in REPLY_METHODS:
+            send = callback
+
+            async def callback(*a: Any, **kw: Any) -> Any:  # after throttling, before HTTP
+                note_send_started()
+                return await send(*a, **kw)
+
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
+
 
 def file_url(api_url: str) -> str:
     """The file download URL that goes with an API URL (…/bot → …/file/bot)."""
@@ -252,7 +282,7 @@ def build_application(
         .base_file_url(file_url(settings.telegram_api_url))
         .concurrent_updates(PerChatUpdateProcessor())
         # Waits out a 429's retry_after and keeps under Telegram's 30 messages a second.
-        .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+        .rate_limiter(ReplyAwareRateLimiter(max_retries=FLOOD_RETRIES))
         .defaults(
             Defaults(
                 # A quoted message that was deleted must not make the answer fail.

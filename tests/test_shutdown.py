@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 import signal
+import sys
 import time
 from pathlib import Path
 
 from fake_bot_api import ASK_MISSIONS, FakeBotAPI
 from test_telegram_e2e import START_TIMEOUT, bot_env, start_bot
 
+ROOT = Path(__file__).resolve().parents[1]
 CHATS = range(5000, 5150)  # 150 citizens, one question each: ~5 s of sending at 30/s
 BOUND = 1.0  # SHUTDOWN_TIMEOUT for the test
 
@@ -54,3 +57,20 @@ def test_sigterm_with_a_backlog_exits_in_bound_and_a_restart_answers_the_rest_on
     counts = replies_by_chat(api)
     assert set(counts) == set(CHATS)  # nothing lost...
     assert [chat for chat, n in counts.items() if n != 1] == []  # ...nothing answered twice
+
+
+def test_a_short_soak_loses_nothing_the_bot_could_keep() -> None:
+    """benchmarks/soak.py in small: bursts, every fault, a SIGTERM and restart mid-run."""
+    spec = importlib.util.spec_from_file_location("soak", ROOT / "benchmarks" / "soak.py")
+    assert spec is not None and spec.loader is not None
+    soak = importlib.util.module_from_spec(spec)
+    sys.modules["soak"] = soak  # dataclasses look their module up there
+    spec.loader.exec_module(soak)
+    result = soak.run_soak(users=20, messages=120, burst=20, pause=0.1, shutdown_timeout=2.0)
+    assert result.sent == 120
+    assert result.lost["unanswered"] == 0, result.report()
+    assert result.duplicates == 0 and result.wrong_chats == 0, result.report()
+    # only what Telegram refused or never acknowledged is lost
+    assert set(result.lost) <= {"500", "blocked", "timeout"}, result.report()
+    assert result.answered + sum(result.lost.values()) == result.sent
+    assert not result.secrets_in_log
