@@ -91,14 +91,18 @@ def test_validate_cli_refuses_a_deep_file_in_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().count("\n") == 0 and f"{path}:1:" in result.stderr
 
 
-def test_a_file_over_the_size_cap_is_refused_before_parsing(tmp_path: Path) -> None:
+def test_a_30_mb_file_is_refused_unread_at_the_default_cap(tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
-    # valid YAML but huge: parsing it would take seconds; the cap refuses it unread
-    path.write_text(TEST_KB + "padding: |\n" + ("  " + "ب" * 70 + "\n") * 50_000, encoding="utf-8")
-    problems, elapsed, _ = refused(path, max_bytes=1024 * 1024)
-    assert elapsed < 0.1
+    # valid YAML but huge: parsing it froze every chat for 30 s; the cap refuses it unread
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(TEST_KB + "padding: |\n")
+        handle.write(("  " + "ب" * 70 + "\n") * 220_000)
+    problems, elapsed, peak = refused(path)
+    assert elapsed < 0.1 and peak < 1024 * 1024  # not even read
     [problem] = problems
-    assert problem.startswith(f"{path}:1:1: the file is 6.8 MB, over the limit of 1.0 MB")
+    assert (
+        problem.startswith(f"{path}:1:1: the file is 30.") and "over the limit of 5.0 MB" in problem
+    )
     assert "FAQ_MAX_BYTES" in problem
 
 

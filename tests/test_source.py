@@ -238,3 +238,25 @@ def test_a_file_over_the_cap_is_refused_at_once_while_running(kb: Path) -> None:
     event = source.check()
     assert time.perf_counter() - started < 0.1
     assert event.kind == REFUSED and "over the limit" in event.problems[0]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "a: &a [x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"b{i}: &b{i} [" + ",".join(["*a" if i == 0 else f"*b{i - 1}"] * 9) + "]\n"
+            for i in range(9)
+        ),
+        "a: " + "[" * 400,
+    ],
+    ids=["billion-laughs", "400-levels"],
+)
+def test_a_hostile_edit_is_refused_fast_while_the_bot_serves(kb: Path, hostile: str) -> None:
+    source = KnowledgeSource(kb)
+    save(kb, TEST_KB + hostile)
+    started = time.perf_counter()
+    event = source.check()
+    assert time.perf_counter() - started < 1.0
+    assert event.kind == REFUSED and event.problems[0].startswith(f"{kb}:")
+    assert "رياضا للأطفال" in answer(source, ASK_KINDERGARTEN)
