@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
@@ -112,8 +115,10 @@ class Poller:
         self.poll_timeout = poll_timeout
         self.stopping = asyncio.Event()
         self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._updates: dict[int, Update] = {}  # the updates in flight
         self._progress = asyncio.Event()  # set whenever an update finishes
         self._next_offset: int | None = None  # one past the highest update seen
+        self.left_over: list[Update] = []  # stopped before their reply, oldest first
 
     @property
     def offset(self) -> int | None:
@@ -175,6 +180,7 @@ class Poller:
             return False
         task = asyncio.ensure_future(self._process(update))
         self._in_flight[update_id] = task
+        self._updates[update_id] = update
         task.add_done_callback(lambda t, uid=update_id: self._finished(uid, t))
         return True
 
@@ -185,13 +191,16 @@ class Poller:
 
     def _finished(self, update_id: int, task: asyncio.Task[None]) -> None:
         self._in_flight.pop(update_id, None)
+        update = self._updates.pop(update_id, None)
         self._progress.set()
         replying = update_id in _sending
         _sending.discard(update_id)
         if task.cancelled():
             if replying:  # cut off while its reply was on the way: do not send it twice
                 self.answered.add(update_id)
-            return  # stopped before replying: left unconfirmed for the next start
+            elif update is not None:
+                self.left_over.append(update)  # stopped before replying: for the next start
+            return
         error = task.exception()
         if error is not None:  # the error handler has had it; do not retry it forever
             logger.error("update %d: processing failed: %s", update_id, type(error).__name__)
@@ -235,8 +244,11 @@ class Poller:
                 "stopping: %d update(s) not finished in time, left for the next start",
                 len(unfinished),
             )
-        await self._confirm(unfinished[0] if unfinished else self._next_offset)
+        await self._after_drain(unfinished[0] if unfinished else self._next_offset)
         logger.info("stopped polling: %d finished while stopping", len(in_flight) - len(unfinished))
+
+    async def _after_drain(self, offset: int | None) -> None:
+        await self._confirm(offset)
 
     async def _confirm(self, offset: int | None) -> None:
         """Tell Telegram everything below `offset` is done (a short getUpdates)."""
@@ -246,6 +258,67 @@ class Poller:
             await asyncio.wait_for(
                 self.application.bot.get_updates(offset=offset, limit=1, timeout=0), 5
             )
+
+
+class WebhookReceiver(Poller):
+    """The same care for updates Telegram POSTs to the webhook.
+
+    Telegram forgets an update once the webhook answered 200, so updates the
+    shutdown bound cut off before their reply are saved to `pending_path`
+    and processed first by the next start.
+    """
+
+    def __init__(self, application: Application, answered: AnsweredUpdates, **kwargs: Any) -> None:
+        self.pending_path: Path | None = kwargs.pop("pending_path", None)
+        super().__init__(application, answered, **kwargs)
+
+    async def run(self) -> None:
+        self._replay_pending()
+        queue = self.application.update_queue  # filled by python-telegram-bot's web server
+        while not self.stopping.is_set():
+            get = asyncio.ensure_future(queue.get())
+            stop = asyncio.ensure_future(self.stopping.wait())
+            await asyncio.wait({get, stop}, return_when=asyncio.FIRST_COMPLETED)
+            stop.cancel()
+            if not get.done():
+                get.cancel()
+                break
+            self._take_object(get.result())
+        await self.application.updater.stop()  # no more POSTs accepted
+        while not queue.empty():  # what arrived meanwhile is in flight too
+            self._take_object(queue.get_nowait())
+        await self._drain()
+
+    def _take_object(self, item: object) -> None:
+        if isinstance(item, Update):
+            self._take(item)
+
+    def _replay_pending(self) -> None:
+        if self.pending_path is None or not self.pending_path.exists():
+            return
+        try:
+            saved = json.loads(self.pending_path.read_text(encoding="utf-8"))
+            self.pending_path.unlink()
+        except (OSError, ValueError) as exc:
+            logger.warning("updates saved at the last stop could not be read: %s", exc)
+            return
+        updates = [Update.de_json(item, self.application.bot) for item in saved]
+        logger.info("processing %d update(s) saved at the last stop", len(updates))
+        for update in updates:
+            if update is not None:
+                self._take(update)
+
+    async def _after_drain(self, offset: int | None) -> None:
+        if not self.left_over or self.pending_path is None:
+            return
+        try:
+            self.pending_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.pending_path.with_suffix(".tmp")
+            data = [u.to_dict() for u in sorted(self.left_over, key=lambda u: u.update_id)]
+            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, self.pending_path)
+        except OSError as exc:
+            logger.warning("%d update(s) could not be saved: %s", len(self.left_over), exc)
 
 
 def install_stop_signals(poller: Poller) -> None:
@@ -301,5 +374,47 @@ def run_polling(
     )
     try:
         asyncio.run(_serve(application, poller, bootstrap_retries))
+    finally:
+        answered.close()
+
+
+async def _serve_webhook(
+    application: Application,
+    receiver: WebhookReceiver,
+    bootstrap_retries: int,
+    webhook: dict[str, Any],
+) -> None:
+    install_stop_signals(receiver)
+    await _with_retries(application.initialize, bootstrap_retries, "getMe")
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.updater.start_webhook(bootstrap_retries=bootstrap_retries, **webhook)
+        await receiver.run()
+    finally:
+        if application.updater.running:
+            await application.updater.stop()
+        await application.shutdown()
+
+
+def run_webhook(
+    application: Application,
+    *,
+    answered_path: Path | None,
+    pending_path: Path | None,
+    drain_timeout: float = 10.0,
+    bootstrap_retries: int = 3,
+    **webhook: Any,
+) -> None:
+    """The webhook until SIGTERM or SIGINT; then a bounded drain, the rest saved for later.
+
+    `webhook` holds Updater.start_webhook's arguments (listen, port, url_path, ...).
+    """
+    answered = AnsweredUpdates(answered_path)
+    receiver = WebhookReceiver(
+        application, answered, drain_timeout=drain_timeout, pending_path=pending_path
+    )
+    try:
+        asyncio.run(_serve_webhook(application, receiver, bootstrap_retries, webhook))
     finally:
         answered.close()

@@ -54,6 +54,7 @@ REDACTED = "<TOKEN>"
 # "scheme://user:password@host": the password part of any URL in a log line
 URL_CREDENTIALS = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^@\s/]*@")
 ANSWERED_FILE = "telegram-answered-updates.txt"  # in the state folder, next to the log
+PENDING_FILE = "telegram-pending-updates.json"  # webhook updates a shutdown cut off
 
 
 # --- start-up checks --------------------------------------------------------
@@ -345,15 +346,22 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
     api = _public_api_url(settings.telegram_api_url)
     try:
         if webhook:
+            from bot.delivery import run_webhook
+
             logger.info("starting the webhook on port %d for %s", settings.port, api)
-            application.run_webhook(
+            # SIGTERM: a bounded drain; what it cut off is saved and answered at the next start
+            run_webhook(
+                application,
+                answered_path=settings.state_path / ANSWERED_FILE,
+                pending_path=settings.state_path / PENDING_FILE,
+                drain_timeout=settings.shutdown_timeout,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
                 listen=os.environ.get(LISTEN_ENV, "0.0.0.0"),
                 port=settings.port,
                 url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
                 webhook_url=settings.webhook_url,
                 secret_token=settings.webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
-                bootstrap_retries=BOOTSTRAP_RETRIES,
             )
         else:
             from bot.delivery import run_polling

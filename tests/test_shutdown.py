@@ -7,9 +7,18 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from fake_bot_api import ASK_MISSIONS, FakeBotAPI
-from test_telegram_e2e import START_TIMEOUT, bot_env, start_bot
+from fake_bot_api import ASK_MISSIONS, FakeBotAPI, post_update
+from test_telegram_e2e import (
+    SECRET,
+    START_TIMEOUT,
+    TOKEN,
+    bot_env,
+    free_port,
+    start_bot,
+    wait_listening,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHATS = range(5000, 5150)  # 150 citizens, one question each: ~5 s of sending at 30/s
@@ -27,7 +36,7 @@ def replies_by_chat(api: FakeBotAPI) -> dict[int, int]:
 def test_sigterm_with_a_backlog_exits_in_bound_and_a_restart_answers_the_rest_once(
     tmp_path: Path,
 ) -> None:
-    with FakeBotAPI("555000111:E2E-Recognisable-Token_do-not-log-me") as api:
+    with FakeBotAPI(TOKEN) as api:
         env = bot_env(api.base_url, tmp_path, SHUTDOWN_TIMEOUT=str(BOUND))
         bot = start_bot(env, tmp_path)
         try:
@@ -74,3 +83,50 @@ def test_a_short_soak_loses_nothing_the_bot_could_keep() -> None:
     assert set(result.lost) <= {"500", "blocked", "timeout"}, result.report()
     assert result.answered + sum(result.lost.values()) == result.sent
     assert not result.secrets_in_log
+
+
+def test_webhook_sigterm_saves_what_it_cut_off_and_the_restart_answers_it_once(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/hook"
+    with FakeBotAPI(TOKEN) as api:
+        env = bot_env(
+            api.base_url,
+            tmp_path,
+            SHUTDOWN_TIMEOUT=str(BOUND),
+            TELEGRAM_WEBHOOK_URL=url,
+            TELEGRAM_WEBHOOK_SECRET=SECRET,
+            PORT=str(port),
+            TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
+        )
+
+        def start() -> Any:
+            bot = start_bot(env, tmp_path, "--webhook")
+            bot.wait_started(api, "setWebhook")
+            wait_listening(port, timeout=START_TIMEOUT)
+            return bot
+
+        bot = start()
+        try:
+            for chat in CHATS:  # Telegram forgets each one as soon as the bot says 200
+                assert post_update(url, api.text(chat, ASK_MISSIONS), secret=SECRET) == 200
+            api.wait_for(lambda _: len(replies_by_chat(api)) >= 20, timeout=START_TIMEOUT)
+            bot.proc.send_signal(signal.SIGTERM)
+            stopped_at = time.monotonic()
+            assert bot.stop() == 0
+            took = time.monotonic() - stopped_at
+        finally:
+            bot.stop()
+        assert took < BOUND + 3.0, f"exit took {took:.1f} s"
+        assert len(replies_by_chat(api)) < len(CHATS), "all answered before the stop"
+        restarted = start()
+        try:
+            api.wait_for(lambda _: len(replies_by_chat(api)) >= len(CHATS), timeout=30)
+            time.sleep(0.5)
+        finally:
+            assert restarted.stop() == 0
+        assert "saved at the last stop" in restarted.log()
+    counts = replies_by_chat(api)
+    assert set(counts) == set(CHATS)
+    assert [chat for chat, n in counts.items() if n != 1] == []
