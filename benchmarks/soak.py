@@ -73,6 +73,7 @@ class Result:
     sent: int = 0
     answered: int = 0
     lost: Counter[str] = field(default_factory=Counter)
+    injected: Counter[str] = field(default_factory=Counter)  # faults on replies, by kind
     duplicates: int = 0
     wrong_chats: int = 0
     reply_times: list[float] = field(default_factory=list)
@@ -89,6 +90,7 @@ class Result:
                 f"sent:        {self.sent}",
                 f"answered:    {self.answered}",
                 f"lost:        {sum(self.lost.values())} ({lost})",
+                f"injected:    {', '.join(f'{k} {v}' for k, v in sorted(self.injected.items()))}",
                 f"duplicates:  {self.duplicates}",
                 f"wrong chats: {self.wrong_chats}",
                 f"reply time:  median {statistics.median(times) * 1000:.0f} ms, "
@@ -146,6 +148,7 @@ class Soak:
                     self.api.fail("429", chat_id=chat, retry_after=1)
                 else:
                     self.api.fail(kind, chat_id=chat)
+                self.result.injected[kind] += 1
                 return kind
         return None
 

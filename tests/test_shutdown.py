@@ -81,6 +81,8 @@ def test_a_short_soak_loses_nothing_the_bot_could_keep() -> None:
     assert result.duplicates == 0 and result.wrong_chats == 0, result.report()
     # only what Telegram refused or never acknowledged is lost
     assert set(result.lost) <= {"500", "blocked", "timeout"}, result.report()
+    for kind in ("500", "blocked", "timeout"):  # one reply lost per fault injected, no more
+        assert result.lost[kind] == result.injected[kind], result.report()
     assert result.answered + sum(result.lost.values()) == result.sent
     assert not result.secrets_in_log
 
