@@ -70,9 +70,8 @@ class AnsweredUpdates:
                 for line in path.read_text(encoding="ascii", errors="ignore").split():
                     if line.isdigit():
                         self._ids.add(int(line))
-            if len(self._ids) > KEEP_IDS:  # only recent ids can come back: compact
-                self._ids = set(sorted(self._ids)[-KEEP_IDS:])
-                path.write_text("".join(f"{i}\n" for i in sorted(self._ids)), encoding="ascii")
+            if len(self._ids) > KEEP_IDS:
+                self._compact()
             self._file = path.open("a", encoding="ascii")
         except OSError as exc:  # without the file a restart may answer a few twice; say so
             logger.warning("answered updates not remembered across restarts (%s): %s", path, exc)
@@ -80,8 +79,27 @@ class AnsweredUpdates:
     def __contains__(self, update_id: int) -> bool:
         return update_id in self._ids
 
+    def _compact(self) -> None:
+        """Keep the most recent ids only: update ids grow, and only recent ones come back."""
+        self._ids = set(sorted(self._ids)[-KEEP_IDS:])
+        if self.path is not None:
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text("".join(f"{i}\n" for i in sorted(self._ids)), encoding="ascii")
+            os.replace(tmp, self.path)
+
     def add(self, update_id: int) -> None:
         self._ids.add(update_id)
+        if len(self._ids) > 2 * KEEP_IDS:  # bounded memory and file in a long run
+            try:
+                if self._file is not None:
+                    self._file.close()
+                self._compact()
+                if self.path is not None and self._file is not None:
+                    self._file = self.path.open("a", encoding="ascii")
+            except OSError as exc:
+                logger.warning("could not compact the answered updates: %s", exc)
+                self._file = None
+            return
         if self._file is not None:
             try:
                 self._file.write(f"{update_id}\n")
@@ -245,7 +263,9 @@ class Poller:
                 len(unfinished),
             )
         await self._after_drain(unfinished[0] if unfinished else self._next_offset)
-        logger.info("stopped polling: %d finished while stopping", len(in_flight) - len(unfinished))
+        logger.info(
+            "stopped: %d update(s) finished while stopping", len(in_flight) - len(unfinished)
+        )
 
     async def _after_drain(self, offset: int | None) -> None:
         await self._confirm(offset)

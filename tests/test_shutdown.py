@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fake_bot_api import ASK_MISSIONS, FakeBotAPI, post_update
 from test_telegram_e2e import (
     SECRET,
@@ -19,6 +20,8 @@ from test_telegram_e2e import (
     start_bot,
     wait_listening,
 )
+
+from bot import delivery
 
 ROOT = Path(__file__).resolve().parents[1]
 CHATS = range(5000, 5150)  # 150 citizens, one question each: ~5 s of sending at 30/s
@@ -132,3 +135,18 @@ def test_webhook_sigterm_saves_what_it_cut_off_and_the_restart_answers_it_once(
     counts = replies_by_chat(api)
     assert set(counts) == set(CHATS)
     assert [chat for chat, n in counts.items() if n != 1] == []
+
+
+def test_answered_updates_survive_a_restart_and_stay_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery, "KEEP_IDS", 10)
+    path = tmp_path / "state" / "answered.txt"
+    answered = delivery.AnsweredUpdates(path)
+    for update_id in range(1, 26):
+        answered.add(update_id)
+    answered.close()
+    again = delivery.AnsweredUpdates(path)  # as after a restart
+    assert 25 in again and 16 in again and 1 not in again  # the oldest were let go
+    assert len(path.read_text().split()) <= 20
+    again.close()
