@@ -63,7 +63,9 @@ class Settings:
     @property
     def state_path(self) -> Path:
         """Where the bot keeps what must survive a restart (next to the question log)."""
-        return self.state_dir or self.db_path.parent
+        if self.state_dir is not None:
+            return self.state_dir
+        return DEFAULT_DB_PATH.parent if str(self.db_path) == ":memory:" else self.db_path.parent
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
