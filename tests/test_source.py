@@ -260,3 +260,31 @@ def test_a_hostile_edit_is_refused_fast_while_the_bot_serves(kb: Path, hostile: 
     assert time.perf_counter() - started < 1.0
     assert event.kind == REFUSED and event.problems[0].startswith(f"{kb}:")
     assert "رياضا للأطفال" in answer(source, ASK_KINDERGARTEN)
+
+
+def test_the_telegram_bot_restarted_on_a_broken_file_serves_the_last_good_copy(
+    tmp_path: Path,
+) -> None:
+    from fake_bot_api import FakeBotAPI
+    from test_telegram_e2e import REPLY_TIMEOUT, TOKEN, bot_env, start_bot
+
+    with FakeBotAPI(TOKEN) as api:
+        env = bot_env(api.base_url, tmp_path)
+        first = start_bot(env, tmp_path)
+        first.wait_started(api, "deleteWebhook")  # a good start keeps a copy
+        assert first.stop() == 0
+        kb = Path(env["FAQ_PATH"])
+        save(
+            kb, kb.read_text(encoding="utf-8").replace("  - id: missions\n", "  - id: m\n   x: y\n")
+        )
+        bot = start_bot(env, tmp_path)
+        try:
+            bot.wait_started(api, "deleteWebhook")
+            mark = api.mark()
+            api.push(api.text(4242, ASK_MISSIONS))
+            assert (
+                "المساعدة للأسر المعوزة" in api.reply(4242, after=mark, timeout=REPLY_TIMEOUT).text
+            )
+        finally:
+            assert bot.stop() == 0
+    assert "THE KNOWLEDGE BASE" in bot.log() and "last good copy" in bot.log()
