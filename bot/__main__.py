@@ -24,10 +24,13 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _dialogue(settings: Settings):
+def _dialogue(settings: Settings, *, live: bool = False):
+    """The dialogue over the knowledge base; `live` ones (chats) follow edits of the file
+    and start on the last good copy when it is broken."""
     from bot.dialogue import Dialogue
+    from bot.source import source_for
 
-    return Dialogue.from_path(settings.kb_path, settings=settings)
+    return Dialogue(source_for(settings, live=live), thresholds=settings.thresholds)
 
 
 def _open_log(settings: Settings):
@@ -58,7 +61,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from bot.console import run_console
 
     settings = _settings(args)
-    dialogue = _dialogue(settings)
+    dialogue = _dialogue(settings, live=True)
     log = _open_log(settings)
     try:
         return run_console(dialogue, log)
@@ -198,8 +201,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from bot.knowledge import load
     from bot.lexicon_check import LEXICON_PATH, lexicon_problems
 
-    path = Path(args.path) if args.path else _settings(args).kb_path
-    kb = load(path)  # KnowledgeBaseError is reported by main()
+    settings = _settings(args)
+    path = Path(args.path) if args.path else settings.kb_path
+    kb = load(path, max_bytes=settings.kb_max_bytes)  # KnowledgeBaseError: reported by main()
     for warning in kb.warnings:
         print(warning, file=sys.stderr)
     if args.strict and kb.warnings:

@@ -20,6 +20,15 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _chat_ids(env: dict[str, str], name: str) -> frozenset[int]:
+    """Chat ids separated by commas or spaces ("123, -100456")."""
+    raw = env.get(name, "").replace(",", " ").split()
+    try:
+        return frozenset(int(item) for item in raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be chat ids separated by commas, got {env[name]!r}") from exc
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """Decision thresholds on the 0-100 score scale (chosen by a sweep, see README)."""
@@ -49,7 +58,18 @@ class Settings:
     log_retention_days: float = 90.0  # questions older than this are purged
     history_dir: Path | None = None  # FAQ_HISTORY_DIR; None: .history/ beside the file
     history_keep: int = 20  # versions of a file kept there
+    kb_max_bytes: int = 5 * 1024 * 1024  # a larger knowledge-base file is refused unread
+    state_dir: Path | None = None  # last good knowledge base, answered updates (db's folder)
+    shutdown_timeout: float = 10.0  # seconds to finish replies in flight on SIGTERM
+    admin_chat_ids: frozenset[int] = frozenset()  # chats that get /reload, /stats, notices
     thresholds: Thresholds = field(default_factory=Thresholds)
+
+    @property
+    def state_path(self) -> Path:
+        """Where the bot keeps what must survive a restart (next to the question log)."""
+        if self.state_dir is not None:
+            return self.state_dir
+        return DEFAULT_DB_PATH.parent if str(self.db_path) == ":memory:" else self.db_path.parent
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -70,6 +90,10 @@ class Settings:
             log_retention_days=_float(env, "FAQ_LOG_RETENTION_DAYS", 90.0),
             history_dir=Path(env["FAQ_HISTORY_DIR"]) if env.get("FAQ_HISTORY_DIR") else None,
             history_keep=int(_float(env, "FAQ_HISTORY_KEEP", 20)),
+            kb_max_bytes=int(_float(env, "FAQ_MAX_BYTES", 5 * 1024 * 1024)),
+            state_dir=Path(env["FAQ_STATE_DIR"]) if env.get("FAQ_STATE_DIR") else None,
+            shutdown_timeout=_float(env, "SHUTDOWN_TIMEOUT", 10.0),
+            admin_chat_ids=_chat_ids(env, "ADMIN_CHAT_IDS"),
             thresholds=Thresholds(
                 answer=_float(env, "MATCH_ANSWER_THRESHOLD", defaults.answer),
                 margin=_float(env, "MATCH_MARGIN", defaults.margin),

@@ -10,7 +10,6 @@ import itertools
 import logging
 import random
 import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,9 +23,10 @@ from bot.dialect import Canonicalizer, canonicalizer_for
 from bot.fusion import Policy, Signals, default_policy
 from bot.fusion import decide as fused_decision
 from bot.fusion import score as fused_scores
-from bot.knowledge import Entry, KnowledgeBase, KnowledgeBaseError, load, vocabulary
+from bot.knowledge import Entry, KnowledgeBase, vocabulary
 from bot.matcher import Candidate, Matcher
 from bot.semantic import SemanticIndex, SemanticScores, load_encoder
+from bot.source import KnowledgeSource
 from bot.stories import StoryReader, StoryReading
 
 log = logging.getLogger(__name__)
@@ -379,44 +379,6 @@ def _sentences(answer: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in _SENTENCE_BREAK.split(answer) if len(p.split()) >= 3)
 
 
-class KnowledgeSource:
-    """The current Brain for a file; reloads when the file changes, keeps the last good one."""
-
-    def __init__(self, path: Path, *, reload_interval: float = 2.0) -> None:
-        self.path = Path(path)
-        self.reload_interval = reload_interval
-        self._stamp = self._file_stamp()
-        self.brain = Brain(load(self.path))  # a bad file at start is the caller's to report
-        self._checked_at = time.monotonic()
-        self.last_error: str | None = None
-
-    def _file_stamp(self) -> tuple[int, int] | None:
-        try:
-            stat = self.path.stat()
-        except OSError:
-            return None
-        return (stat.st_mtime_ns, stat.st_size)
-
-    def current(self) -> Brain:
-        now = time.monotonic()
-        if now - self._checked_at < self.reload_interval:
-            return self.brain
-        self._checked_at = now
-        stamp = self._file_stamp()
-        if stamp is None or stamp == self._stamp:
-            return self.brain
-        self._stamp = stamp
-        try:
-            self.brain = Brain(load(self.path))
-        except KnowledgeBaseError as exc:
-            self.last_error = str(exc)
-            log.warning("knowledge base not reloaded, keeping the last good one:\n%s", exc)
-        else:
-            self.last_error = None
-            log.info("knowledge base reloaded: %s", self.brain.kb.summary())
-        return self.brain
-
-
 def decide(candidates: list[Candidate], t: Thresholds) -> tuple[str, list[Candidate]]:
     """answered (one candidate), clarify (the close ones) or no_match (related ones, maybe none).
 
@@ -589,10 +551,17 @@ class Dialogue:
 
     @classmethod
     def from_path(cls, path: Path | str, *, settings: Settings | None = None) -> Dialogue:
-        """Load the file (KnowledgeBaseError if it is bad) and follow its later edits."""
+        """Load the file (KnowledgeBaseError if it is bad); `source.check()` takes up edits."""
         settings = settings or Settings()
-        source = KnowledgeSource(Path(path), reload_interval=settings.reload_interval)
+        source = KnowledgeSource(
+            Path(path), reload_interval=settings.reload_interval, max_bytes=settings.kb_max_bytes
+        )
         return cls(source, thresholds=settings.thresholds)
+
+    @property
+    def source(self) -> KnowledgeSource | None:
+        """Where the knowledge base comes from, when it is a file that may change."""
+        return self._source
 
     @property
     def brain(self) -> Brain:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -805,23 +807,66 @@ def parse(text: str, path: str = "<text>") -> KnowledgeBase:
     return kb
 
 
-def load(path: Path | str) -> KnowledgeBase:
-    """Read and validate a knowledge-base file."""
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # the real file is ~100 KB; FAQ_MAX_BYTES changes it
+
+
+def load(path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> KnowledgeBase:
+    """Read and validate a knowledge-base file; one over `max_bytes` is refused unread."""
+    return parse(decode(read_capped(path, max_bytes), str(path)), str(path))
+
+
+def read_capped(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The file's bytes; KnowledgeBaseError when unreadable or over `max_bytes` (not read then)."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            # checked before reading, and the read is capped too (the file may grow meanwhile)
+            raw = b"" if size > max_bytes else handle.read(max_bytes + 1)
     except OSError as exc:
         raise KnowledgeBaseError(
             [Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")]
         ) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+    if size > max_bytes or len(raw) > max_bytes:
         raise KnowledgeBaseError(
-            [Problem(str(path), line, 1, "not UTF-8 text: save the file as UTF-8")]
+            [
+                Problem(
+                    str(path),
+                    1,
+                    1,
+                    f"the file is {_megabytes(max(size, len(raw)))}, over the limit of "
+                    f"{_megabytes(max_bytes)} (FAQ_MAX_BYTES): is it the right file?",
+                )
+            ]
+        )
+    return raw
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def decode(raw: bytes, path: str) -> str:
+    """UTF-8 text (a BOM is dropped); KnowledgeBaseError at the first bad byte's line:column."""
+    body = raw.removeprefix(codecs.BOM_UTF8)  # editors show no column for a BOM
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = body.rfind(b"\n", 0, exc.start) + 1
+        # columns count characters, as an editor shows them, not bytes
+        column = len(body[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        line = body.count(b"\n", 0, exc.start) + 1
+        byte = body[exc.start]
+        raise KnowledgeBaseError(
+            [
+                Problem(
+                    path,
+                    line,
+                    column,
+                    f"not UTF-8 text (byte 0x{byte:02X}): save the file as UTF-8",
+                )
+            ]
         ) from None
-    return parse(text, str(path))
 
 
 def validate(path: Path | str) -> list[Problem]:
@@ -841,7 +886,9 @@ __all__ = [
     "Problem",
     "Situation",
     "SmallTalk",
+    "decode",
     "load",
     "parse",
+    "read_capped",
     "validate",
 ]

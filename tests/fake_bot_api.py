@@ -554,6 +554,7 @@ class FakeBotAPI:
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
+            request_queue_size = 256  # the bot opens many connections at once in a burst
 
             def handle_error(self, request: Any, client_address: Any) -> None:
                 pass  # a client that hung up mid-response is expected in fault tests
@@ -810,7 +811,7 @@ smalltalk:
 ASK_ABOUT = "شنو هو التعاون الوطني"  # Darija → answered "about", with two follow-ups
 ASK_MISSIONS = "ما هي مهام التعاون الوطني؟"  # → answered "missions"
 ASK_KINDERGARTEN = "واش كاين روض الأطفال"  # → answered "kindergarten"
-ASK_AMBIGUOUS = "تكوين مهني للنساء أو للشباب؟"  # → clarify between training_women and training_youth
+ASK_AMBIGUOUS = "تكوين مهني للنساء أو للشباب؟"  # → clarify: training_women or training_youth
 ASK_UNKNOWN = "كم ثمن تذكرة الحافلة إلى فاس؟"  # → no_match
 ASK_LONG = "ما هو تاريخ مؤسسة التعاون الوطني بالتفصيل؟"  # → an answer over 4096 characters
 GREETING = "السلام عليكم"  # → small talk

@@ -128,10 +128,12 @@ def test_edited_file_is_reloaded_and_a_broken_edit_keeps_the_last_good(tmp_path:
 
     path.write_text(SMALL_KB.replace("من التاسعة صباحا", "من الثامنة صباحا"), encoding="utf-8")
     _touch_later(path)
+    dialogue.source.check()  # what the watcher thread does every reload_interval
     assert "الثامنة" in dialogue.reply("متى تفتح المكتبة؟").text
 
     path.write_text(SMALL_KB.replace("  - id: borrowing", "  - id: [broken"), encoding="utf-8")
     _touch_later(path)
+    dialogue.source.check()
     reply = dialogue.reply("متى تفتح المكتبة؟")
     assert reply.status == "answered" and "الثامنة" in reply.text  # the last good file
 

@@ -12,6 +12,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.handlers.admin import ADMIN_COMMANDS, admin_command
 from bot.handlers.buttons import button
 from bot.handlers.commands import benefit, help_command, start, topics
 from bot.handlers.errors import error_handler
@@ -62,6 +63,8 @@ def register_handlers(application: Application, services: Services) -> None:
     )
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & NON_TEXT, non_text))
     application.add_handler(CallbackQueryHandler(button))
+    # Staff commands: admins only, checked inside; before the unknown-command reply below.
+    application.add_handler(CommandHandler(ADMIN_COMMANDS, admin_command))
     # An unknown command in a private chat gets the help; in a group it may be another bot's.
     application.add_handler(
         MessageHandler(

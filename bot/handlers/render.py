@@ -56,8 +56,12 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Split `text` into chunks of at most `limit` UTF-16 units, at sentence ends if possible.
 
     Falls back to a space, then to a hard cut, when a sentence alone is longer
-    than the limit. Chunks are stripped and never empty.
+    than the limit. Chunks are stripped and never empty. Every chunk holds at
+    least one character, so the split always ends: a character wider than the
+    limit (an emoji is 2 units) gets a chunk of its own.
     """
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1 UTF-16 unit, got {limit}")
     chunks: list[str] = []
     rest = text.strip()
     while utf16_len(rest) > limit:
@@ -70,7 +74,7 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
                 cut = ends[-1]
                 break
         if not cut:
-            cut = len(window)
+            cut = max(len(window), 1)  # at least one character: the loop always advances
         chunk = rest[:cut].strip()
         if chunk:
             chunks.append(chunk)
