@@ -135,7 +135,7 @@ def test_every_entry_is_the_target_of_some_case(kb: KnowledgeBase, cases: list[C
 # Per case, not on average: every case is right except the ones listed, with what
 # the bot does instead, in known_failures.yaml. Aggregate floors stay beside it.
 KNOWN_FAILURES = LABELLED.with_name("known_failures.yaml")
-OVERALL_MIN = 90.0  # percent, over every case (stories and all registers included)
+OVERALL_MIN = 85.0  # percent, over every case (two fresh probes, stories and all registers)
 WRONG_MAX = 1.0  # percent of cases answered with a wrong entry
 
 
