@@ -136,7 +136,7 @@ def test_every_entry_is_the_target_of_some_case(kb: KnowledgeBase, cases: list[C
 # the bot does instead, in known_failures.yaml. Aggregate floors stay beside it.
 KNOWN_FAILURES = LABELLED.with_name("known_failures.yaml")
 OVERALL_MIN = 85.0  # percent, over every case (two fresh probes, stories and all registers)
-WRONG_MAX = 1.0  # percent of cases answered with a wrong entry
+WRONG_MAX = 1.5  # percent of cases answered with a wrong entry (the engine issue's target)
 
 
 def _known() -> dict[str, str]:
