@@ -35,6 +35,7 @@ ENTRY_KEYS = frozenset(
     | {"truncated", "label"}
 )
 SMALLTALK_KEYS = frozenset({"id", "patterns", "replies", "reply"})
+SITUATION_KEYS = frozenset({"id", "label", "words", "entries", "ask", "choices", "ages"})
 
 
 @dataclass(frozen=True)
@@ -557,6 +558,7 @@ def _situations(check: _Checker, data: MarkedDict, entry_ids: set[str]) -> tuple
             item.get("id"), _value_position(item, "id") or pos, "situation id", required=True
         )
         what = f"situation '{sid}'"
+        check.keys(item, SITUATION_KEYS, f"in {what}")
         if sid and not ENTRY_ID.match(sid):
             check.add(
                 _value_position(item, "id"),

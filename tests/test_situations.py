@@ -67,3 +67,8 @@ def test_every_guide_leaf_of_the_real_knowledge_base_leads_to_entries() -> None:
             e for c in situation.choices for e in kb.situation(c).entries
         )
         assert targets and all(kb.entry(t) is not None for t in targets), situation.id
+
+
+def test_a_misspelled_key_of_a_situation_names_the_right_one() -> None:
+    text = _problems("situations:\n  - {id: woman, label: امرأة, entry: [women]}\n")
+    assert "`entry`" in text and "`entries`" in text
