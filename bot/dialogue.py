@@ -112,6 +112,8 @@ class Brain:
         self._normalized: dict[str, str] = {}
         # asked twice per message: once for small talk, once for the question
         self._strip_courtesies = lru_cache(maxsize=_NORMALIZED_CACHE)(self._strip_courtesies_new)
+        # a message's sentences are wanted by the lacking check and the matching step
+        self._sentences = lru_cache(maxsize=_NORMALIZED_CACHE)(self._sentences_new)
         self.matcher = Matcher(
             {entry.id: entry.texts for entry in kb.entries},
             preprocess=self.canonicalize,
@@ -272,9 +274,9 @@ class Brain:
         spans = self._sentences(text)
         if len(spans) < 2:  # one sentence: the question as matched
             return [self.canonicalize(self.without_courtesies(text)).split()]
-        return [words for _start, words, _asks in spans[_first_asking(spans) :]]
+        return [list(words) for _start, words, _asks in spans[_first_asking(spans) :]]
 
-    def _sentences(self, text: str) -> list[tuple[int, list[str], bool]]:
+    def _sentences_new(self, text: str) -> tuple[tuple[int, tuple[str, ...], bool], ...]:
         """Each sentence: where it starts, its canonical words, whether it asks.
 
         When the message holds a question mark, the sentences that end with one
@@ -292,8 +294,8 @@ class Brain:
                 asks = bool(_QUESTION_MARKS & set(match.group(2)))
             else:
                 asks = words[0] in _QUESTION_WORDS
-            spans.append((match.start(), words, asks))
-        return spans
+            spans.append((match.start(), tuple(words), asks))
+        return tuple(spans)
 
     def asked_part(self, text: str) -> str:
         """The message from its first asking sentence on; all of it when none asks."""
@@ -352,7 +354,7 @@ def _numbered_words(words: list[str]) -> set[str]:
     }
 
 
-def _first_asking(spans: list[tuple[int, list[str], bool]]) -> int:
+def _first_asking(spans: tuple[tuple[int, tuple[str, ...], bool], ...]) -> int:
     return next((i for i, (_start, _words, asks) in enumerate(spans) if asks), 0)
 
 

