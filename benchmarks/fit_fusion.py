@@ -18,11 +18,21 @@ whose figure is reported as held out).
    loosest that gave no wrong answer.
 5. The final model is fitted on every row. With --write, bot/fusion.yaml is
    written; without, the figures are only printed.
+
+The memory (bot/memory.py): every labelled question but small talk, with the
+entries that answer it, is remembered, and a message's similarity to the
+nearest remembered question of each entry (and to the nearest out-of-scope
+one) are features. A case's memory features come only from the other groups'
+cases (a group is one probe, written by one person at one time), so that the
+fit sees them as a fresh question would. A second policy is fitted without
+those features, for a knowledge base the memory does not know. With --write,
+bot/memory.npz (the questions and their encoder vectors) is written too.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import itertools
 import sys
@@ -34,11 +44,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.dialogue import Dialogue  # noqa: E402
+from bot.dialogue import Dialogue, encoder_readings  # noqa: E402
 from bot.evaluation import load_cases, satisfies  # noqa: E402
 from bot.fusion import (  # noqa: E402
     FEATURES,
     FUSION_PATH,
+    MEMORY_FEATURES,
     MESSAGE_FEATURES,
     Linear,
     Policy,
@@ -48,10 +59,12 @@ from bot.fusion import (  # noqa: E402
     message_features,
 )
 from bot.knowledge import load  # noqa: E402
+from bot.memory import MEMORY_PATH, Memory, Recall  # noqa: E402
+from bot.semantic import MODEL_ID  # noqa: E402
 
 FOLDS = 5
 L2 = 1.0
-WRONG_PENALTY = 3.0  # a wrong answer costs this many right ones: never answer wrongly
+WRONG_PENALTY = 4.0  # a wrong answer costs this many right ones: never answer wrongly
 GRID = {
     "answer": [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85],
     "margin": [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5],
@@ -106,12 +119,23 @@ def _fit_softmax(x, mask, right, m, l2: float = L2, steps: int = 1500):
 
 
 class Rows:
-    """The candidates of every case that reaches the matching step."""
+    """The candidates of every case that reaches the matching step.
 
-    def __init__(self, dialogue: Dialogue, cases) -> None:
+    The memory's signals of a case come from the other groups' cases only (a
+    group is one probe, written by one person at one time): a case never meets
+    itself nor its writer's near-copies, as a fresh question would not.
+    """
+
+    def __init__(self, dialogue: Dialogue, cases, memory: Memory, groups, use_memory: bool) -> None:
         self.cases = []  # (case, [(key, features, right)], message features, fixed reply)
         self.readings = {}
+        self.features = tuple(f for f in FEATURES if use_memory or f not in MEMORY_FEATURES)
+        self.message_features = tuple(
+            f for f in MESSAGE_FEATURES if use_memory or f not in MEMORY_FEATURES
+        )
         kb = dialogue.kb
+        brain = dialogue.brain
+        assert brain.semantic is not None, "the encoder is needed to fit the fusion"
         for i, case in enumerate(cases):
             reply = dialogue.reply(case.question)
             step = reply.decision.get("step")
@@ -120,32 +144,43 @@ class Rows:
                 continue
             reading = dialogue.read(case.question, semantic=True)
             assert reading.signals is not None, "the encoder is needed to fit the fusion"
-            self.readings[i] = reading
+            recall = (
+                memory.recall(
+                    brain.semantic.query(encoder_readings(brain, case.question)),
+                    allowed=groups != case.group,
+                )
+                if use_memory
+                else Recall({}, 0.0)
+            )
+            signals = dataclasses.replace(
+                reading.signals, memory=recall.entries, memory_none=recall.none
+            )
+            self.readings[i] = dataclasses.replace(reading, signals=signals)
             rows = []
-            for key in reading.signals.candidates():
+            for key in signals.candidates():
                 entry = kb.entry(key)
                 right = (
                     not isinstance(case.expect, str)
                     and entry is not None
                     and satisfies(entry.answer, case.expect)
                 )
-                rows.append((key, features(reading.signals, key), right))
-            self.cases.append((case, rows, message_features(reading.signals), None))
+                rows.append((key, features(signals, key), right))
+            self.cases.append((case, rows, message_features(signals), None))
 
     def tensors(self, indices):
         width = max(len(self.cases[i][1]) for i in indices)
         n = len(indices)
-        x = np.zeros((n, width, len(FEATURES)))
+        x = np.zeros((n, width, len(self.features)))
         mask = np.zeros((n, width), bool)
         right = np.zeros((n, width), bool)
-        m = np.zeros((n, len(MESSAGE_FEATURES)))
+        m = np.zeros((n, len(self.message_features)))
         for row, i in enumerate(indices):
             _case, candidates, message, _ = self.cases[i]
             for col, (_key, values, is_right) in enumerate(candidates):
-                x[row, col] = [values[f] for f in FEATURES]
+                x[row, col] = [values[f] for f in self.features]
                 mask[row, col] = True
                 right[row, col] = is_right
-            m[row] = [message[f] for f in MESSAGE_FEATURES]
+            m[row] = [message[f] for f in self.message_features]
         return x, mask, right, m
 
 
@@ -158,14 +193,40 @@ def fit(rows: Rows, indices) -> Policy:
     m_scale[m_scale == 0] = 1.0
     w, v, b = _fit_softmax((x - mean) / scale, mask, right, (m - m_mean) / m_scale)
     return Policy(
-        entry=Linear(_named(FEATURES, w), 0.0, _named(FEATURES, mean), _named(FEATURES, scale)),
+        entry=Linear(
+            _named(rows.features, w), 0.0, _named(rows.features, mean), _named(rows.features, scale)
+        ),
         none=Linear(
-            _named(MESSAGE_FEATURES, v),
+            _named(rows.message_features, v),
             b,
-            _named(MESSAGE_FEATURES, m_mean),
-            _named(MESSAGE_FEATURES, m_scale),
+            _named(rows.message_features, m_mean),
+            _named(rows.message_features, m_scale),
         ),
     )
+
+
+def _memory(brain, cases) -> tuple[Memory, np.ndarray]:
+    """Every labelled question but small talk, with the entries whose answers satisfy it
+    (none: out of scope), encoded as the bot reads a message; and each one's group."""
+    questions, answers, vectors, owners, groups = [], [], [], [], []
+    for case in cases:
+        if case.expect == "smalltalk":
+            continue
+        if case.expect == "no_match":
+            right: tuple[str, ...] = ()
+        else:
+            right = tuple(e.id for e in brain.kb.entries if satisfies(e.answer, case.expect))
+            if not right:
+                continue
+        rows = brain.semantic.query(encoder_readings(brain, case.question))
+        vectors.append(rows)
+        owners.extend([len(questions)] * len(rows))
+        questions.append(case.question)
+        answers.append(right)
+        groups.append(case.group)
+    fitted = {entry.id: (entry.question, entry.answer) for entry in brain.kb.entries}
+    memory = Memory(questions, answers, np.concatenate(vectors), np.array(owners), fitted)
+    return memory, np.array(groups)
 
 
 def _named(names, values) -> dict[str, float]:
@@ -198,7 +259,30 @@ def main() -> int:
     kb = load(args.kb)
     dialogue = Dialogue(kb, policy=None)
     cases = [c for f in files for c in load_cases(f)]
-    rows = Rows(dialogue, cases)
+    memory, groups = _memory(dialogue.brain, cases)
+    policies = {}
+    for use_memory in (True, False):
+        print(f"\n===== {'with' if use_memory else 'without'} the memory =====")
+        rows = Rows(dialogue, cases, memory, groups, use_memory)
+        policies[use_memory] = choose(rows, kb, files, cases)
+    policy = dataclasses.replace(policies[True], without_memory=policies[False])
+    if args.write:
+        header = (
+            "# The fitted fusion of the engine's signals: written by "
+            "benchmarks/fit_fusion.py --write;\n# do not edit by hand, refit after "
+            "changing features or labelled cases.\n"
+        )
+        FUSION_PATH.write_text(
+            header + yaml.safe_dump(policy.as_dict(), allow_unicode=True, sort_keys=False),
+            encoding="utf-8",
+        )
+        memory.save(MEMORY_PATH, MODEL_ID)
+        print(f"written: {FUSION_PATH}, {MEMORY_PATH} ({len(memory)} questions)")
+    return 0
+
+
+def choose(rows: Rows, kb, files, cases) -> Policy:
+    """Cross-validated weights and thresholds for one set of features."""
     matched = [i for i, (_, _r, _m, fixed) in enumerate(rows.cases) if fixed is None]
     print(
         f"{len(cases)} cases, {len(matched)} reach the matching step, "
@@ -315,10 +399,10 @@ def main() -> int:
         print(f"  {tag:<12} {count:>4} {100 * got / count:>6.1f}%  wrong {wrong}")
     final = fit(rows, matched)
     print("\nweights (standardized features): entry")
-    for name in FEATURES:
+    for name in rows.features:
         print(f"  {name:<16} {final.entry.weights[name]:+.3f}")
     print("none of them")
-    for name in MESSAGE_FEATURES:
+    for name in rows.message_features:
         print(f"  {name:<16} {final.none.weights[name]:+.3f}")
     print(f"  {'bias':<16} {final.none.bias:+.3f}")
     fitted = {
@@ -348,18 +432,7 @@ def main() -> int:
         f"clarify {clarify}: cross-validated "
         f"{fitted['cross_validated_score']}%, {fitted['cross_validated_wrong']} wrong"
     )
-    if args.write:
-        header = (
-            "# The fitted fusion of the engine's signals: written by "
-            "benchmarks/fit_fusion.py --write;\n# do not edit by hand, refit after "
-            "changing features or labelled cases.\n"
-        )
-        FUSION_PATH.write_text(
-            header + yaml.safe_dump(policy.as_dict(), allow_unicode=True, sort_keys=False),
-            encoding="utf-8",
-        )
-        print(f"written: {FUSION_PATH}")
-    return 0
+    return policy
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ from bot.fusion import decide as fused_decision
 from bot.fusion import score as fused_scores
 from bot.knowledge import Entry, KnowledgeBase, vocabulary
 from bot.matcher import Candidate, Matcher
-from bot.semantic import SemanticIndex, SemanticScores, load_encoder
+from bot.memory import Memory, Recall, load_memory
+from bot.semantic import MODEL_ID, SemanticIndex, SemanticScores, load_encoder
 from bot.source import KnowledgeSource
 from bot.stories import StoryReader, StoryReading
 
@@ -159,7 +160,16 @@ class Brain:
         # the encoder's view: questions and answer sentences; None runs lexical only
         encoder = load_encoder() if semantic else None
         self.semantic: SemanticIndex | None = None
+        self.memory: Memory | None = None
         if encoder is not None:
+            memory = load_memory(MODEL_ID)
+            fitted = {entry.id: (entry.question, entry.answer) for entry in kb.entries}
+            kept = memory.keep(fitted) if memory else None
+            # a file the memory was not fitted on (most of its entries are not there):
+            # none of it applies, its out-of-scope examples included
+            self.memory = (
+                kept if kept and memory and 2 * len(kept.entries) > len(memory.entries) else None
+            )
             self.semantic = SemanticIndex(
                 {entry.id: entry.texts for entry in kb.entries},
                 {entry.id: _sentences(entry.answer) for entry in kb.entries},
@@ -203,8 +213,8 @@ class Brain:
     def smalltalk_intent(self, text: str) -> str | None:
         """The intent when the whole message is small talk ("slm, chkon nta?"), else None."""
         key = self.normalized(text)
-        if not key:  # no letters: an emoji or a sign may still be small talk ("🙏")
-            return self.symbol_patterns.get("".join(text.split()))
+        if not key:  # no letters: emoji or signs may still be small talk ("🙏", "👍❤️")
+            return self._symbols_intent(text)
         if key in self.smalltalk_patterns:
             return self.smalltalk_patterns[key]
         rest, first = self._strip_courtesies(key)
@@ -216,6 +226,32 @@ class Brain:
             key, self.smalltalk_patterns.keys(), scorer=fuzz.ratio, score_cutoff=SMALLTALK_FUZZ
         )
         return self.smalltalk_patterns[best[0]] if best is not None else None
+
+    def _symbols_intent(self, text: str) -> str | None:
+        """The intent of the first known emoji of a message of emoji only, repeated or mixed."""
+        symbols = "".join(text.split())
+        if symbols in self.symbol_patterns:
+            return self.symbol_patterns[symbols]
+        bare = symbols.replace(_EMOJI_VARIANT, "").replace(_ZERO_WIDTH_JOINER, "")
+        for char in bare:
+            intent = self.symbol_patterns.get(char) or self.symbol_patterns.get(
+                char + _EMOJI_VARIANT
+            )
+            if intent is not None:
+                return intent
+        return None
+
+    def courtesy_around_nothing(self, text: str) -> str | None:
+        """The intent of a courtesy beside a few words the knowledge base never uses
+        ("ok chokran bzaf khoya, lah y7fdek"): small talk, once no entry is meant."""
+        key = self.normalized(text)
+        rest, first = self._strip_courtesies(key)
+        if first is None:
+            return None
+        words = [w for w in self.canonicalize(rest).split() if w not in STOP_WORDS]
+        if len(words) > _COURTESY_REST or (_QUESTION_MARKS & set(text) and len(words) > 1):
+            return None
+        return first if not words or self.matcher.novelty(rest) >= 1.0 else None
 
     def asks_what_is_lacking(self, text: str) -> bool:
         """True for "how much does it cost", "the phone number"… when the KB never says."""
@@ -335,6 +371,9 @@ class Brain:
         return " ".join(words), first
 
 
+_EMOJI_VARIANT = "\ufe0f"  # "❤️" is "❤" and this: people's keyboards send either
+_ZERO_WIDTH_JOINER = "\u200d"
+_COURTESY_REST = 4  # words beside a courtesy that may still be small talk (filler, a blessing)
 _COUNTED_FUZZ = 75.0  # da2ira → دايرا still meets دوائر
 _NUMBER_RE = re.compile(r"^\d+$")
 # "كم سنة / منذ كم عام": a duration, answered by the dates the source gives
@@ -498,6 +537,11 @@ def _readings(brain: Brain, text: str, asked: str, long: bool) -> list[str]:
     return readings or [text[:SEMANTIC_BUDGET]]
 
 
+def encoder_readings(brain: Brain, text: str) -> list[str]:
+    """What the encoder reads of a message (as _read gives it): for the memory's examples."""
+    return _readings(brain, text, brain.asked_part(text), brain.sentence_count(text) > 1)
+
+
 def _read(
     brain: Brain, text: str, policy: Policy | None, *, semantic: bool | None = None
 ) -> Reading:
@@ -513,7 +557,11 @@ def _read(
     if not semantic:
         return Reading(question, long, candidates, story, None, "lexical_sure")
     answers = brain.answer_matcher.rank(question, limit=6)
-    meaning: SemanticScores = brain.semantic.scores(_readings(brain, text, asked, long))
+    readings = _readings(brain, text, asked, long)
+    meaning: SemanticScores = brain.semantic.scores(readings)
+    recall = (
+        brain.memory.recall(brain.semantic.query(readings)) if brain.memory else Recall({}, 0.0)
+    )
     signals = Signals(
         lexical={c.key: c.score for c in candidates},
         coverage={c.key: c.coverage for c in candidates},
@@ -521,6 +569,8 @@ def _read(
         semantic=meaning.questions,
         semantic_answer=meaning.answers,
         situation=story.entry_votes(),
+        memory=recall.entries,
+        memory_none=recall.none,
         long=long,
         words=len(brain.normalized(text).split()),
         novelty=brain.matcher.novelty(question),
@@ -621,22 +671,24 @@ class Dialogue:
     def _match(self, brain: Brain, text: str) -> Reply:
         reading = _read(brain, text, self._policy)
         if reading.signals is None or self._policy is None:
-            return self._decide(brain, reading, reading.lexical_step or "lexical")
-        scored = fused_scores(reading.signals, self._policy)
-        status, chosen = fused_decision(scored, self._policy, long=reading.long)
+            return self._decide(brain, reading, reading.lexical_step or "lexical", text)
+        policy = self._policy.for_memory(brain.memory is not None)
+        scored = fused_scores(reading.signals, policy)
+        status, chosen = fused_decision(scored, policy, long=reading.long)
         if (
             status == "clarify"
             and _facets_of_one_subject(brain.kb, [s.key for s in chosen])
-            and all(s.probability >= self._policy.answer for s in chosen)
+            and all(s.probability >= policy.answer for s in chosen)
         ):
             status, chosen = "answered", chosen[:1]
         decision = {
             "step": "fusion",
             "status": status,
+            "memory": brain.memory is not None,
             "thresholds": {
-                "answer": self._policy.answer_long if reading.long else self._policy.answer,
-                "margin": self._policy.margin,
-                "clarify": self._policy.clarify,
+                "answer": policy.answer_long if reading.long else policy.answer,
+                "margin": policy.margin,
+                "clarify": policy.clarify,
             },
             "candidates": [
                 {
@@ -658,9 +710,18 @@ class Dialogue:
                 return self._answer(entry, score=as_candidates[0].score, decision=decision)
         if status == "clarify":
             return self._clarify(brain, as_candidates, decision)
-        return self._no_match(brain, as_candidates, decision)
+        return self._courtesy(brain, text) or self._no_match(brain, as_candidates, decision)
 
-    def _decide(self, brain: Brain, reading: Reading, step: str) -> Reply:
+    def _courtesy(self, brain: Brain, text: str) -> Reply | None:
+        """Small talk after all: a courtesy with nothing the knowledge base speaks of."""
+        intent = brain.courtesy_around_nothing(text)
+        if intent is None:
+            return None
+        decision = {"step": "smalltalk", "intent": intent, "rest_unknown": True}
+        replies = brain.smalltalk_replies[intent]
+        return Reply("smalltalk", self._rng.choice(replies), score=100.0, decision=decision)
+
+    def _decide(self, brain: Brain, reading: Reading, step: str, text: str) -> Reply:
         """The lexical decision: thresholds on the matcher's scores (see config.Thresholds)."""
         candidates, question = reading.candidates, reading.question
         status, chosen = decide(candidates, self.thresholds)
@@ -690,7 +751,7 @@ class Dialogue:
                 return self._answer(entry, score=chosen[0].score, decision=decision)
         if status == "clarify":
             return self._clarify(brain, chosen, decision)
-        return self._no_match(brain, chosen, decision)
+        return self._courtesy(brain, text) or self._no_match(brain, chosen, decision)
 
     # --- replies --------------------------------------------------------
 

@@ -51,6 +51,7 @@ class Case:
     question: str
     tag: str
     expect: str | tuple[Any, ...]  # "no_match", "smalltalk", or the items an answer must hold
+    group: str = ""  # who wrote it, when (a probe): cases written together are fitted apart
 
 
 @dataclass
@@ -164,7 +165,8 @@ def load_cases(path: Path | str) -> list[Case]:
             raise LabelledFileError(
                 f"{path}: case {number}: expect must be a list, no_match or smalltalk"
             )
-        cases.append(Case(str(item["q"]), str(item.get("tag", "untagged")), expect))
+        group = str(item.get("group", ""))
+        cases.append(Case(str(item["q"]), str(item.get("tag", "untagged")), expect, group))
     return cases
 
 

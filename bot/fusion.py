@@ -35,6 +35,12 @@ FEATURES = (  # of one candidate entry
     "semantic_z",  # its best similarity in standard deviations above the entries' mean
     "agree",  # 1 when the lexical and the semantic rankings both put it first
     "situation",  # the asker's situation names the entry (1 first, 1/2 next…)
+    "memory",  # cosine similarity to the most similar labelled question it answers
+    "memory_lead",  # ...minus the best other entry's
+    "memory_first",
+)
+MEMORY_FEATURES = frozenset(
+    {"memory", "memory_lead", "memory_first", "memory_none", "memory_none_lead"}
 )
 MESSAGE_FEATURES = (  # of the message: they speak for "none of the entries"
     "long",  # several sentences (a story or context)
@@ -47,6 +53,8 @@ MESSAGE_FEATURES = (  # of the message: they speak for "none of the entries"
     "lexical_gap",  # the lexical lead of the best entry over the second (small: a near tie)
     "semantic_gap",  # the same for the encoder
     "words",  # log of the number of words
+    "memory_none",  # similarity to the most similar labelled question no entry answers
+    "memory_none_lead",  # ...minus the best entry's (positive: it reads like those)
 )
 
 
@@ -60,6 +68,8 @@ class Signals:
     semantic: Mapping[str, float] = field(default_factory=dict)  # cosine
     semantic_answer: Mapping[str, float] = field(default_factory=dict)
     situation: Mapping[str, float] = field(default_factory=dict)
+    memory: Mapping[str, float] = field(default_factory=dict)  # cosine, by entry
+    memory_none: float = 0.0  # cosine to the nearest out-of-scope example
     long: bool = False
     novelty: float = 0.0
     answer_novelty: float = 0.0
@@ -72,6 +82,8 @@ class Signals:
             for key in sorted(signal, key=lambda k: -signal[k])[:depth]:
                 keys.setdefault(key)
         for key in self.situation:
+            keys.setdefault(key)
+        for key in sorted(self.memory, key=lambda k: -self.memory[k])[:3]:
             keys.setdefault(key)
         return list(keys)
 
@@ -115,6 +127,9 @@ def features(signals: Signals, key: str) -> dict[str, float]:
         "semantic_z": (semantic_best.get(key, mean) - mean) / deviation if deviation else 0.0,
         "agree": _first(lexical, key) * _first(semantic_best, key),
         "situation": signals.situation.get(key, 0.0),
+        "memory": signals.memory.get(key, 0.0),
+        "memory_lead": _lead(signals.memory, key),
+        "memory_first": _first(signals.memory, key),
     }
 
 
@@ -133,6 +148,8 @@ def message_features(signals: Signals) -> dict[str, float]:
         "lexical_gap": _gap(signals.lexical.values()) / 100.0,
         "semantic_gap": _gap(semantic_best.values()),
         "words": math.log1p(signals.words),
+        "memory_none": signals.memory_none,
+        "memory_none_lead": signals.memory_none - max(signals.memory.values(), default=0.0),
     }
 
 
@@ -201,6 +218,13 @@ class Policy:
     clarify: float = 0.3  # candidates at or above this are offered as "did you mean"
     related: float = 0.1  # offered beside a no_match
     fitted: Mapping[str, object] = field(default_factory=dict)  # how it was fitted, for people
+    # fitted on the same cases without the memory's signals: for a knowledge base the
+    # memory does not know (another file, or entries rewritten since the fit)
+    without_memory: Policy | None = None
+
+    def for_memory(self, available: bool) -> Policy:
+        """The policy to use when the memory's signals are (not) there."""
+        return self if available or self.without_memory is None else self.without_memory
 
     def probabilities(self, rows: Mapping[str, Mapping[str, float]], message: Mapping[str, float]):
         """(probability of each candidate, probability of none)."""
@@ -224,6 +248,7 @@ class Policy:
                 "related": self.related,
             },
             "fitted": dict(self.fitted),
+            **({"without_memory": self.without_memory.as_dict()} if self.without_memory else {}),
         }
 
     @classmethod
@@ -238,6 +263,11 @@ class Policy:
             clarify=float(thresholds.get("clarify", 0.3)),
             related=float(thresholds.get("related", 0.1)),
             fitted=dict(data.get("fitted") or {}),  # type: ignore[call-overload]
+            without_memory=(
+                cls.from_dict(data["without_memory"])  # type: ignore[arg-type]
+                if data.get("without_memory")
+                else None
+            ),
         )
 
 

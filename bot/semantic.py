@@ -210,10 +210,14 @@ class SemanticIndex:
             _save_atomically(path, vectors)
         return vectors
 
+    def query(self, message: str | Sequence[str]) -> np.ndarray:
+        """The vectors of the message's readings (each distinct message encoded once)."""
+        readings = [message] if isinstance(message, str) else list(message)
+        return self._query_vectors(tuple(prepare(r) for r in readings))
+
     def scores(self, message: str | Sequence[str]) -> SemanticScores:
         """Similarities of the message (or the best of several readings of it) to each entry."""
-        readings = [message] if isinstance(message, str) else list(message)
-        query = self._query_vectors(tuple(prepare(r) for r in readings))
+        query = self.query(message)
         sims = (self.vectors @ query.T).max(axis=1) if len(self.vectors) else np.zeros(0)
         best = {0: {k: 0.0 for k in self.keys}, 1: {k: 0.0 for k in self.keys}}
         for owner, kind, sim in zip(self._owners, self._kinds, sims, strict=True):

@@ -188,6 +188,36 @@ def test_courtesies_get_small_talk_not_an_answer_or_no_information(text: str) ->
     assert reply.status == "smalltalk", (text, reply.status, reply.entry_id)
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("🙏🙏", "thanks"),  # a known emoji, repeated
+        ("❤❤", "thanks"),  # typed without the emoji variation mark
+        ("👍❤️", "acknowledge"),  # two known emoji: the first one's intent
+        ("ok chokran bzaf khoya, lah y7fdek", "thanks"),  # a courtesy, a blessing, filler
+        ("شنو تقدر دير ليا؟", "capabilities"),  # what the bot can do: not the missions
+        ("Qu'est-ce que tu sais faire ?", "capabilities"),
+    ],
+)
+def test_small_talk_in_the_ways_people_write_it(text: str, intent: str) -> None:
+    reply = Dialogue(load(REAL_KB)).reply(text)
+    assert (reply.status, reply.decision.get("intent")) == ("smalltalk", intent), reply.decision
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "شكرا، وشنو كيقدمو للنساء؟",  # thanks, then a question the knowledge base answers
+        "merci, et pour les handicapés ?",
+        "salam, ch7al taman dyal tasjil?",  # a courtesy, then what the source lacks
+        "؟؟",  # signs that say nothing: not small talk
+    ],
+)
+def test_a_courtesy_beside_a_question_is_not_small_talk(text: str) -> None:
+    reply = Dialogue(load(REAL_KB)).reply(text)
+    assert reply.status != "smalltalk", (text, reply.decision)
+
+
 # --- French ---------------------------------------------------------------------------
 
 
