@@ -140,7 +140,6 @@ class Lexicon:
     words: Mapping[str, str]  # one normalized word -> its canonical replacement ("" drops it)
     phrases: tuple[tuple[tuple[str, ...], str], ...]  # multi-word variants, longest first
     information_types: frozenset[str] = frozenset()  # canonical words naming a kind of info
-    people: frozenset[str] = frozenset()  # canonical words for people the source never counts
 
     @classmethod
     def from_mapping(cls, canonical_to_variants: Mapping[str, object]) -> Lexicon:
@@ -169,7 +168,6 @@ class Lexicon:
             words={**self.words, **other.words},
             phrases=tuple(sorted(phrases.items(), key=lambda kv: -len(kv[0]))),
             information_types=self.information_types,
-            people=self.people,
         )
 
 
@@ -225,13 +223,9 @@ def _lexicon_at(stamp: tuple[int, int]) -> Lexicon:
                 variants if isinstance(variants, list) else [variants]
             )
     lexicon = Lexicon.from_mapping(merged)
-    kinds = frozenset(
-        normalize(str(k))
-        for section in ("information_types", "topics")
-        for k in (data.get(section) or {})
-    )
-    people = frozenset(normalize(str(k)) for k in (data.get("people") or {}))
-    return dataclasses.replace(lexicon, information_types=kinds, people=people)
+    # topics the source lacks and people it never counts are the knowledge base's `lacking:`
+    kinds = frozenset(normalize(str(k)) for k in (data.get("information_types") or {}))
+    return dataclasses.replace(lexicon, information_types=kinds)
 
 
 def _darija_verb(word: str, previous: str | None) -> str:
@@ -416,10 +410,15 @@ class Canonicalizer:
 
 
 def canonicalizer_for(
-    synonyms: Mapping[str, object] | None = None, *, vocabulary: Iterable[str] = ()
+    synonyms: Mapping[str, object] | None = None,
+    *,
+    vocabulary: Iterable[str] = (),
+    lacking: Mapping[str, object] | None = None,
 ) -> Canonicalizer:
-    """The default lexicon, extended by a knowledge base's own `synonyms` section."""
+    """The default lexicon, extended by a knowledge base's `lacking` words, then `synonyms`."""
     lexicon = default_lexicon()
+    if lacking:
+        lexicon = lexicon.merged(lacking)
     if synonyms:
         lexicon = lexicon.merged(synonyms)
     return Canonicalizer(lexicon, vocabulary=vocabulary)

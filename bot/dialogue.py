@@ -105,7 +105,7 @@ class Brain:
     def __init__(self, kb: KnowledgeBase, *, semantic: bool = True) -> None:
         self.kb = kb
         self.canonicalizer: Canonicalizer = canonicalizer_for(
-            kb.synonyms, vocabulary=vocabulary(kb.entries)
+            kb.synonyms, vocabulary=vocabulary(kb.entries), lacking=kb.lacking.variants()
         )
         # each message is normalized once, whoever looks at it (small talk, courtesies,
         # the canonicalizer); the canonicalizer's output is normalized already, so the
@@ -131,7 +131,8 @@ class Brain:
         # asked about; answers are left out: they may say "the source gives no address"
         asked = [self.canonicalize(text).split() for entry in kb.entries for text in entry.texts]
         said = {word for words in asked for word in words}
-        self.lacking = self.canonicalizer.lexicon.information_types - said
+        kinds = self.canonicalizer.lexicon.information_types | kb.lacking.topic_words
+        self.lacking = kinds - said
         # "how many children…": a count of people, unless an entry asks for that count
         # "how many X": a count the source gives only where an answer puts a number
         # beside X ("62 اتفاقية", "25 جماعة قروية") or an entry asks for it

@@ -28,14 +28,17 @@ PHONE_ANSWER_CHARS = 1000  # about two phone screens: past this, readers give up
 # (a misspelled `alternative:` once silently dropped every alternative).
 TOP_KEYS = frozenset(
     {"meta", "entries", "texts", "categories", "smalltalk", "synonyms"}
-    | {"label", "situations", "profiles", "lacking", "topics"}  # read by other parts of the bot
+    | {"label", "situations", "profiles", "lacking"}  # read by other parts of the bot
 )
+# keys that belong inside another section: written at the top, they are named where they go
+_MISPLACED_TOP_KEYS = {"topics": "lacking", "people": "lacking"}
 ENTRY_KEYS = frozenset(
     {"id", "category", "question", "alternatives", "answer", "follow_up", "source"}
     | {"truncated", "label"}
 )
 SMALLTALK_KEYS = frozenset({"id", "patterns", "replies", "reply"})
 SITUATION_KEYS = frozenset({"id", "label", "words", "entries", "ask", "choices", "ages"})
+LACKING_KEYS = frozenset({"topics", "people"})
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,38 @@ class Situation:
 
 
 @dataclass(frozen=True)
+class Lacking:
+    """What the source does not give, listed by staff: the `lacking:` section.
+
+    Both lists map one word to the ways people write it (Darija, Arabizi, French),
+    like `synonyms:`; the bot reads those ways as the word.
+
+    ``topics``: subjects near the institution's that no entry covers (housing, loans,
+    medicines, the province's towns…). A question about one, when no entry's question
+    mentions it, gets the honest "the source does not give this" reply.
+    ``people``: people a question may ask to count (children, staff…). "How many X" is
+    refused by a general rule unless an answer gives that count; this list makes sure
+    the people are recognised however they are written.
+    """
+
+    topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    people: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def topic_words(self) -> frozenset[str]:
+        """The topics' words, normalized as the engine reads a question."""
+        return frozenset(normalize(word) for word in self.topics)
+
+    def variants(self) -> dict[str, list[str]]:
+        """word -> the ways it is written, both lists together (for the dialect layer)."""
+        merged: dict[str, list[str]] = {}
+        for section in (self.topics, self.people):
+            for word, variants in section.items():
+                merged.setdefault(word, []).extend(variants)
+        return merged
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     entries: tuple[Entry, ...]
     meta: Mapping[str, str] = field(default_factory=dict)
@@ -127,6 +162,7 @@ class KnowledgeBase:
     smalltalk: tuple[SmallTalk, ...] = ()
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # canonical -> variants
     situations: tuple[Situation, ...] = ()
+    lacking: Lacking = field(default_factory=Lacking)  # none listed: nothing refused by topic
     path: str = ""
     warnings: tuple[Problem, ...] = ()  # what `validate` lists without refusing the file
 
@@ -184,15 +220,23 @@ class _Checker:
         pos = position or Position(1, 1)
         self.warnings.append(Problem(self.path, pos.line, pos.column, message, warning=True))
 
-    def keys(self, mapping: Any, known: frozenset[str], where: str) -> None:
-        """An error per unknown key, with the nearest known one."""
+    def keys(
+        self,
+        mapping: Any,
+        known: frozenset[str],
+        where: str,
+        misplaced: Mapping[str, str] | None = None,
+    ) -> None:
+        """An error per unknown key, with the nearest known one (or the section it belongs in)."""
         if not isinstance(mapping, MarkedDict):
             return
         for key in mapping:
             if str(key) in known:
                 continue
             positions = mapping.key_positions
-            self.add(positions.get(key), f"`{key}`: unknown key {where}{_nearest(key, known)}")
+            home = (misplaced or {}).get(str(key))
+            hint = f"; it belongs inside `{home}:`" if home else _nearest(key, known)
+            self.add(positions.get(key), f"`{key}`: unknown key {where}{hint}")
 
     def string(self, value: Any, position: Position | None, what: str, *, required: bool) -> str:
         if value is None:
@@ -538,6 +582,114 @@ def _synonyms(check: _Checker, data: MarkedDict) -> dict[str, tuple[str, ...]]:
     }
 
 
+def _lacking(check: _Checker, data: MarkedDict, synonyms: Mapping[str, tuple[str, ...]]) -> Lacking:
+    """The `lacking:` section: topics the source lacks and people it never counts."""
+    raw = data.get("lacking")
+    if raw is None:
+        return Lacking()  # none listed: no question is refused for its topic
+    if not isinstance(raw, dict):
+        check.add(
+            _value_position(data, "lacking"),
+            f"'lacking' must be a mapping with `topics:` and `people:`, got {_kind(raw)}",
+        )
+        return Lacking()
+    check.keys(raw, LACKING_KEYS, "in 'lacking'")
+    # a way of writing is read as one word: normalized variant -> (where, word, position)
+    owner: dict[str, tuple[str, str, Position | None]] = {}
+    topics = _lacking_words(check, raw, "topics", owner)
+    people = _lacking_words(check, raw, "people", owner)
+    _warn_lacking_overrides(check, owner, synonyms)
+    return Lacking(topics=topics, people=people)
+
+
+def _lacking_words(
+    check: _Checker,
+    raw: MarkedDict,
+    name: str,
+    owner: dict[str, tuple[str, str, Position | None]],
+) -> dict[str, tuple[str, ...]]:
+    where = f"lacking.{name}"
+    section = raw.get(name)
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        check.add(
+            _value_position(raw, name),
+            f"'{where}' must be a mapping word: [the ways people write it], got {_kind(section)}",
+        )
+        return {}
+    found: dict[str, tuple[str, ...]] = {}
+    for word, variants in section.items():
+        text = str(word)
+        key_position = section.key_positions.get(word)
+        target = normalize(text)
+        if len(target.split()) != 1:
+            check.add(
+                key_position,
+                f"{where}: `{text}` must be one word (the word its variants are read as); "
+                "put a phrase among the variants",
+            )
+            continue
+        listed = check.strings(variants, _value_position(section, word), f"{where}.{text}")
+        items = variants if isinstance(variants, list) else [variants] if variants else []
+        positions = getattr(
+            variants, "item_positions", [_value_position(section, word)] * len(items)
+        )
+        for item, position in [(text, key_position), *zip(items, positions, strict=True)]:
+            if isinstance(item, bool) or not isinstance(item, str | int | float):
+                continue  # check.strings has said what is wrong with it
+            variant = normalize(str(item))
+            if not variant:
+                if str(item).strip():
+                    check.add(position, f"{where}.{text}: '{item}' is empty once normalized")
+                continue
+            earlier = owner.setdefault(variant, (where, text, position))
+            if normalize(earlier[1]) != target:
+                line = earlier[2].line if earlier[2] else 1
+                check.add(
+                    position,
+                    f"{where}: '{item}' is listed under `{text}` here and under "
+                    f"`{earlier[1]}` in {earlier[0]} (line {line}): a way of writing "
+                    "is read as one word",
+                )
+        found[text] = listed
+    return found
+
+
+def _warn_lacking_overrides(
+    check: _Checker,
+    owner: Mapping[str, tuple[str, str, Position | None]],
+    synonyms: Mapping[str, tuple[str, ...]],
+) -> None:
+    """A way of writing the lexicon or `synonyms:` reads as another word: said, not refused.
+
+    The knowledge base's `lacking:` reading wins over the lexicon's, `synonyms:` over both.
+    """
+    from bot.dialect import default_lexicon  # the dialect layer loads its lexicon lazily
+
+    lexicon = default_lexicon()
+    phrases = dict(lexicon.phrases)
+    synonym_of = {normalize(v): normalize(c) for c, vs in synonyms.items() for v in vs}
+    for variant, (where, word, position) in owner.items():
+        target = normalize(word)
+        parts = tuple(variant.split())
+        read = lexicon.words.get(variant) if len(parts) == 1 else phrases.get(parts)
+        if read is not None and read != target:
+            check.warn(
+                position,
+                f"{where}.{word}: '{variant}' is also a way of writing "
+                f"'{read or '_drop'}' in the lexicon (bot/lexicon.yaml); here it is read "
+                f"as `{word}`",
+            )
+        other = synonym_of.get(variant)
+        if other is not None and other != target:
+            check.warn(
+                position,
+                f"{where}.{word}: '{variant}' is also listed under synonyms as '{other}', "
+                f"which wins: the bot does not read it as `{word}`",
+            )
+
+
 MAX_LABEL_CHARS = 32  # a button label a phone shows on one line
 
 
@@ -736,11 +888,15 @@ def vocabulary(entries: Iterable[Entry]) -> set[str]:
     return {w for e in entries for t in (*e.texts, e.answer) for w in normalize(t).split()}
 
 
-def _reader(synonyms: Mapping[str, tuple[str, ...]], entries: list[Entry]) -> Callable[[str], str]:
+def _reader(
+    synonyms: Mapping[str, tuple[str, ...]], entries: list[Entry], lacking: Lacking | None = None
+) -> Callable[[str], str]:
     """A text as the matcher reads it: canonical words, no function words, stems, no order."""
     from bot.dialect import canonicalizer_for  # the dialect layer loads its lexicon lazily
 
-    canonicalize = canonicalizer_for(synonyms, vocabulary=vocabulary(entries))
+    canonicalize = canonicalizer_for(
+        synonyms, vocabulary=vocabulary(entries), lacking=(lacking or Lacking()).variants()
+    )
 
     def meaning(text: str) -> str:
         words = canonicalize(text).split()  # normalized already
@@ -770,7 +926,7 @@ def _check_text_keys(check: _Checker, raw: Any) -> None:
 
 def question_reader(kb: KnowledgeBase) -> Callable[[str], str]:
     """A text as the matcher reads it (canonical stems, sorted): to compare two questions."""
-    return _reader(kb.synonyms, list(kb.entries))
+    return _reader(kb.synonyms, list(kb.entries), kb.lacking)
 
 
 def parse(text: str, path: str = "<text>") -> KnowledgeBase:
@@ -786,10 +942,11 @@ def parse(text: str, path: str = "<text>") -> KnowledgeBase:
             _own_position(data), f"the file must be a mapping with 'entries', got {_kind(data)}"
         )
         raise KnowledgeBaseError(check.problems)
-    check.keys(data, TOP_KEYS, "at the top of the file")
+    check.keys(data, TOP_KEYS, "at the top of the file", _MISPLACED_TOP_KEYS)
     built = _entries(check, data)
     synonyms = _synonyms(check, data)
-    _check_links(check, built, _reader(synonyms, [entry for entry, _ in built]))
+    lacking = _lacking(check, data, synonyms)
+    _check_links(check, built, _reader(synonyms, [entry for entry, _ in built], lacking))
     meta = _text_mapping(check, data, "meta")
     texts = {**_defaults()["texts"], **_text_mapping(check, data, "texts")}
     _check_text_keys(check, data.get("texts"))
@@ -801,6 +958,7 @@ def parse(text: str, path: str = "<text>") -> KnowledgeBase:
         smalltalk=_smalltalk(check, data),
         synonyms=synonyms,
         situations=_situations(check, data, {entry.id for entry, _ in built}),
+        lacking=lacking,
         path=path,
         warnings=tuple(check.warnings),
     )
@@ -884,6 +1042,7 @@ __all__ = [
     "Entry",
     "KnowledgeBase",
     "KnowledgeBaseError",
+    "Lacking",
     "MarkedList",
     "Problem",
     "Situation",

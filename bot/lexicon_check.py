@@ -19,7 +19,10 @@ from bot.knowledge import Problem
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
 DROP = "_drop"
 # sections whose keys are words to look for, not replacements: a key alone is fine there
-_KEY_SECTIONS = frozenset(["information_types", "topics", "people"])
+# (topics the source lacks and people it never counts are the knowledge base's `lacking:`)
+_KEY_SECTIONS = frozenset(["information_types"])
+# domain facts, not language: left here they would be read as mere synonyms, refusing nothing
+_KB_SECTIONS = frozenset(["topics", "people"])
 
 
 def lexicon_problems(path: Path | str = LEXICON_PATH) -> list[Problem]:
@@ -50,6 +53,13 @@ def lexicon_problems(path: Path | str = LEXICON_PATH) -> list[Problem]:
     first_target: dict[str, tuple[str, int]] = {}  # variant -> (target, line)
     for section_key, section in root.value:
         name = str(section_key.value)
+        if name in _KB_SECTIONS:
+            add(
+                section_key,
+                f"section '{name}' is a domain fact, not language: it belongs in the knowledge "
+                f"base, under `lacking:` → `{name}:` (knowledge/faq_ar.yaml)",
+            )
+            continue
         if section.tag.endswith(":null"):
             continue
         if not isinstance(section, yaml.MappingNode):

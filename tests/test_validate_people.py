@@ -63,7 +63,7 @@ def test_unknown_keys_elsewhere(tmp_path: Path, old: str, new: str, expected: st
 def test_keys_other_parts_of_the_bot_read_are_known(tmp_path: Path) -> None:
     text = SMALL_KB.replace("  - id: opening\n", "  - id: opening\n    label: الأوقات\n") + (
         "situations:\n  - {id: widow, label: أرملة, words: [أرملة], entries: [opening]}\n"
-        "profiles: []\nlacking: {}\ntopics: {}\nlabel: x\n"
+        "profiles: []\nlacking: {}\nlabel: x\n"
     )
     assert messages(tmp_path, text) == []
 
