@@ -11,6 +11,7 @@ the time to build the index and its peak memory, side by side in one run.
     .venv/bin/python benchmarks/q2q.py --engines ours,bm25
     .venv/bin/python benchmarks/q2q.py --ablations   # one design choice undone at a time
     .venv/bin/python benchmarks/q2q.py --fusion      # ways to fuse the matcher and e5
+    .venv/bin/python benchmarks/q2q.py --fusion --ablations   # ...and the logit's feature groups
 
 ``--fusion`` fits nothing on the queries it reports: the z-score weight and the
 conditional logit are fitted on one half of the queries and scored on the other,
@@ -770,7 +771,9 @@ class Variant:
     note: str = ""
 
 
-def run_fusion_variants(protocol: Protocol, limit: int | None, cache: Path) -> list[Variant]:
+def run_fusion_variants(
+    protocol: Protocol, limit: int | None, cache: Path, *, ablations: bool = False
+) -> list[Variant]:
     import numpy as np
 
     queries = protocol.queries[:limit] if limit else protocol.queries
@@ -879,6 +882,30 @@ def run_fusion_variants(protocol: Protocol, limit: int | None, cache: Path) -> l
             lambda c, model, names=names: _logit_scores(c, names, model),
             sum(enc[v] for v in views) + work_ms,
         )
+    if ablations:
+        # which of the one-view logit's extra features carry it: one group added, one taken out
+        groups = {
+            "char n-grams": ("ng", "ng_lead", "ng_rr"),
+            "hub": ("hub",),
+            "question types": ("type_agree", "type_clash"),
+            "focus": ("focus", "entry_focus"),
+        }
+        for group, members in groups.items():
+            for label, names in (
+                (f"logit ablation: matcher + e5 + {group} only", (*basic, *members)),
+                (
+                    f"logit ablation: all one-view features but {group}",
+                    tuple(n for n in one_view if n not in members),
+                ),
+            ):
+                cross_validated(
+                    label,
+                    lambda fit_on, names=names: fit_logit(
+                        [rows[i] for i in fit_on], [relevant[i] for i in fit_on], names
+                    ),
+                    lambda c, model, names=names: _logit_scores(c, names, model),
+                    enc["raw_q"] + work_ms,
+                )
     return variants
 
 
@@ -1029,11 +1056,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.limit:
         print(f"limited to the first {args.limit} queries")
 
-    if args.ablations:
+    if args.ablations and not args.fusion:
         run_ablations(protocol, args.limit)
         return 0
     if args.fusion:
-        variants = run_fusion_variants(protocol, args.limit, args.cache)
+        variants = run_fusion_variants(protocol, args.limit, args.cache, ablations=args.ablations)
         print("\n| variant | P@1 | MRR@10 | ms/query (median) | fitted / per half |")
         print("|---|---|---|---|---|")
         for v in variants:
