@@ -17,7 +17,7 @@ the time to build the index and its peak memory, side by side in one run.
 conditional logit are fitted on one half of the queries and scored on the other,
 then the halves swap (2-fold cross-validation); P@1 is over all queries, each
 ranked by the model that never saw it. The encoder's vectors are cached in
-``--cache`` (default /tmp/q2q-cache): the first run encodes about 45,000 texts
+``--cache`` (default /tmp/q2q-cache): the first run encodes about 43,000 texts
 (tens of minutes on one core), the next take under a minute.
 
 The references need the project's ``bench`` extra (bm25s, numpy, scipy); an
