@@ -257,6 +257,7 @@ def build_fused(entries: Sequence[str]) -> Callable[[str], list[int]]:
     from bot.fusion import Signals, default_policy, score
 
     policy = default_policy()
+    policy = policy.for_memory(False) if policy else None  # no memory of Q2Q questions
     index = {text: i for i, text in enumerate(entries)}
     matcher = Matcher({text: [text] for text in entries})
     semantic = _semantic_index(entries)
