@@ -176,6 +176,8 @@ class SemanticIndex:
                     kinds.append(kind)
         self._owners = np.asarray(owners, dtype=np.int32)
         self._kinds = np.asarray(kinds, dtype=np.int8)
+        # where each text's similarity goes: its entry's question slot, or answer slot
+        self._groups = self._kinds.astype(np.intp) * len(self.keys) + self._owners
         self.vectors = self._vectors(texts, model_id, cache)
         # citizens ask the same questions again and again: each is encoded once
         self._query_vectors = functools.lru_cache(maxsize=_QUERY_CACHE)(self._encode_queries)
@@ -213,14 +215,19 @@ class SemanticIndex:
     def scores(self, message: str | Sequence[str]) -> SemanticScores:
         """Similarities of the message (or the best of several readings of it) to each entry."""
         readings = [message] if isinstance(message, str) else list(message)
-        query = self._query_vectors(tuple(prepare(r) for r in readings))
-        sims = (self.vectors @ query.T).max(axis=1) if len(self.vectors) else np.zeros(0)
-        best = {0: {k: 0.0 for k in self.keys}, 1: {k: 0.0 for k in self.keys}}
-        for owner, kind, sim in zip(self._owners, self._kinds, sims, strict=True):
-            key = self.keys[owner]
-            if sim > best[int(kind)][key]:
-                best[int(kind)][key] = float(sim)
-        return SemanticScores(best[0], best[1])
+        # a reading met twice gives the same vector twice: encoded once (the best is the same)
+        prepared = tuple(dict.fromkeys(prepare(r) for r in readings))
+        query = self._query_vectors(prepared)
+        n = len(self.keys)
+        best = np.zeros(2 * n)  # per entry and kind; a negative similarity counts as 0
+        if len(self.vectors):
+            sims = (self.vectors @ query.T).max(axis=1)
+            np.maximum.at(best, self._groups, sims)
+        values = best.tolist()
+        return SemanticScores(
+            dict(zip(self.keys, values[:n], strict=True)),
+            dict(zip(self.keys, values[n:], strict=True)),
+        )
 
 
 def _save_atomically(path: Path, vectors: np.ndarray) -> None:
