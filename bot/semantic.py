@@ -114,9 +114,10 @@ def load_encoder() -> E5Encoder | None:
 def encoder_threads() -> int:
     """``FAQ_ENCODER_THREADS``: threads the encoder may use for one message (default 1).
 
-    Two threads on two idle cores cut a message's latency, not its CPU time; the
-    vectors are the same bit for bit whatever the count (the engine splits the
-    work by output rows), so the replies do not change.
+    The vectors are the same bit for bit whatever the count (the engine splits
+    the work by output rows), so the replies do not change; more threads can cut
+    a message's latency on idle cores, never its CPU time, and on this project's
+    shared 2-core machine two were slower (benchmarks/README.md, kb_speed).
     """
     try:
         return max(1, int(os.environ.get("FAQ_ENCODER_THREADS", "1")))
