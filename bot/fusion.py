@@ -107,12 +107,17 @@ def _semantic_best(signals: Signals) -> dict[str, float]:
     }
 
 
-def features(signals: Signals, key: str) -> dict[str, float]:
-    """The figures of one candidate, named as in FEATURES."""
+def _per_message(signals: Signals):
+    """What every candidate's figures derive from: computed once per message in score()."""
     semantic_best = _semantic_best(signals)
     lexical = {k: v / 100.0 for k, v in signals.lexical.items()}
     answer = {k: v / 100.0 for k, v in signals.answer.items()}
-    mean, deviation = _spread(semantic_best.values())
+    return semantic_best, lexical, answer, *_spread(semantic_best.values())
+
+
+def features(signals: Signals, key: str, shared=None) -> dict[str, float]:
+    """The figures of one candidate, named as in FEATURES."""
+    semantic_best, lexical, answer, mean, deviation = shared or _per_message(signals)
     return {
         "lexical": lexical.get(key, 0.0),
         "coverage": signals.coverage.get(key, 0.0),
@@ -290,7 +295,8 @@ class Scored:
 
 def score(signals: Signals, policy: Policy) -> list[Scored]:
     """Every candidate with its probability, best first."""
-    rows = {key: features(signals, key) for key in signals.candidates()}
+    shared = _per_message(signals)
+    rows = {key: features(signals, key, shared) for key in signals.candidates()}
     probabilities, _none = policy.probabilities(rows, message_features(signals))
     scored = [Scored(key, probabilities[key], rows[key]) for key in rows]
     scored.sort(key=lambda s: -s.probability)

@@ -104,11 +104,25 @@ def load_encoder() -> E5Encoder | None:
         if _encoder is not None or _encoder_failed is not None:
             return _encoder
         try:
-            _encoder = E5Encoder()
+            _encoder = E5Encoder(threads=encoder_threads())
         except Exception as exc:  # a missing wheel or engine must not stop the bot
             _encoder_failed = f"{type(exc).__name__}: {exc}"
             log.warning("semantic matching unavailable (%s); lexical matching only", exc)
         return _encoder
+
+
+def encoder_threads() -> int:
+    """``FAQ_ENCODER_THREADS``: threads the encoder may use for one message (default 1).
+
+    The vectors are the same bit for bit whatever the count (the engine splits
+    the work by output rows), so the replies do not change; more threads can cut
+    a message's latency on idle cores, never its CPU time, and on this project's
+    shared 2-core machine two were slower (benchmarks/README.md, kb_speed).
+    """
+    try:
+        return max(1, int(os.environ.get("FAQ_ENCODER_THREADS", "1")))
+    except ValueError:
+        return 1
 
 
 def encoder_problem() -> str | None:
@@ -176,6 +190,8 @@ class SemanticIndex:
                     kinds.append(kind)
         self._owners = np.asarray(owners, dtype=np.int32)
         self._kinds = np.asarray(kinds, dtype=np.int8)
+        # where each text's similarity goes: its entry's question slot, or answer slot
+        self._groups = self._kinds.astype(np.intp) * len(self.keys) + self._owners
         self.vectors = self._vectors(texts, model_id, cache)
         # citizens ask the same questions again and again: each is encoded once
         self._query_vectors = functools.lru_cache(maxsize=_QUERY_CACHE)(self._encode_queries)
@@ -213,18 +229,22 @@ class SemanticIndex:
     def query(self, message: str | Sequence[str]) -> np.ndarray:
         """The vectors of the message's readings (each distinct message encoded once)."""
         readings = [message] if isinstance(message, str) else list(message)
-        return self._query_vectors(tuple(prepare(r) for r in readings))
+        # a reading met twice gives the same vector twice: encoded once (the best is the same)
+        return self._query_vectors(tuple(dict.fromkeys(prepare(r) for r in readings)))
 
     def scores(self, message: str | Sequence[str]) -> SemanticScores:
         """Similarities of the message (or the best of several readings of it) to each entry."""
         query = self.query(message)
-        sims = (self.vectors @ query.T).max(axis=1) if len(self.vectors) else np.zeros(0)
-        best = {0: {k: 0.0 for k in self.keys}, 1: {k: 0.0 for k in self.keys}}
-        for owner, kind, sim in zip(self._owners, self._kinds, sims, strict=True):
-            key = self.keys[owner]
-            if sim > best[int(kind)][key]:
-                best[int(kind)][key] = float(sim)
-        return SemanticScores(best[0], best[1])
+        n = len(self.keys)
+        best = np.zeros(2 * n)  # per entry and kind; a negative similarity counts as 0
+        if len(self.vectors):
+            sims = (self.vectors @ query.T).max(axis=1)
+            np.maximum.at(best, self._groups, sims)
+        values = best.tolist()
+        return SemanticScores(
+            dict(zip(self.keys, values[:n], strict=True)),
+            dict(zip(self.keys, values[n:], strict=True)),
+        )
 
 
 def _save_atomically(path: Path, vectors: np.ndarray) -> None:

@@ -68,8 +68,9 @@ class StoryReader:
         found: dict[str, tuple[Situation, str]] = {}
         for text in (normalized, canonical):
             words = text.split()
+            present = frozenset(words)  # a phrase whose first word is absent cannot match
             for phrase, situation in self._phrases:
-                if situation.id not in found and _contains(words, phrase):
+                if phrase[0] in present and situation.id not in found and _contains(words, phrase):
                     found[situation.id] = (situation, " ".join(phrase))
         ages = _ages(normalized)
         if ages:
