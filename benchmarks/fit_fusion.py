@@ -147,13 +147,18 @@ class Rows:
             recall = (
                 memory.recall(
                     brain.semantic.query(encoder_readings(brain, case.question)),
+                    reading.question,
                     allowed=groups != case.group,
                 )
                 if use_memory
                 else Recall({}, 0.0)
             )
             signals = dataclasses.replace(
-                reading.signals, memory=recall.entries, memory_none=recall.none
+                reading.signals,
+                memory=recall.entries,
+                memory_none=recall.none,
+                memory_words=recall.words,
+                memory_words_none=recall.words_none,
             )
             self.readings[i] = dataclasses.replace(reading, signals=signals)
             rows = []
@@ -226,6 +231,7 @@ def _memory(brain, cases) -> tuple[Memory, np.ndarray]:
         groups.append(case.group)
     fitted = {entry.id: (entry.question, entry.answer) for entry in brain.kb.entries}
     memory = Memory(questions, answers, np.concatenate(vectors), np.array(owners), fitted)
+    memory.read_words(brain.canonicalize)
     return memory, np.array(groups)
 
 
@@ -254,12 +260,19 @@ def main() -> int:
     parser.add_argument("files", nargs="*")
     parser.add_argument("--kb", default=str(ROOT / "knowledge" / "faq_ar.yaml"))
     parser.add_argument("--write", action="store_true", help="write bot/fusion.yaml")
+    parser.add_argument(
+        "--leave-out",
+        metavar="GROUPS",
+        help="comma-separated groups (probes): fit on the others, score each as unseen",
+    )
     args = parser.parse_args()
     files = [Path(f) for f in args.files] or [ROOT / "tests/data/labelled.yaml"]
     kb = load(args.kb)
     dialogue = Dialogue(kb, policy=None)
     cases = [c for f in files for c in load_cases(f)]
     memory, groups = _memory(dialogue.brain, cases)
+    if args.leave_out:
+        return leave_out(dialogue, cases, memory, groups, args.leave_out.split(","), files)
     policies = {}
     for use_memory in (True, False):
         print(f"\n===== {'with' if use_memory else 'without'} the memory =====")
@@ -281,9 +294,53 @@ def main() -> int:
     return 0
 
 
-def choose(rows: Rows, kb, files, cases) -> Policy:
-    """Cross-validated weights and thresholds for one set of features."""
-    matched = [i for i, (_, _r, _m, fixed) in enumerate(rows.cases) if fixed is None]
+def leave_out(dialogue, cases, memory, groups, left_out, files) -> int:
+    """Each group scored as a fresh probe: the fusion fitted on the other groups, the
+    memory holding none of its cases (as the group-exclusion rule already gives)."""
+    from bot.evaluation import judge
+
+    kb = dialogue.kb
+    results = []
+    for use_memory in (False, True):
+        rows = Rows(dialogue, cases, memory, groups, use_memory)
+        for group in left_out:
+            inside = {i for i, c in enumerate(cases) if c.group == group}
+            policy = choose(rows, kb, files, cases, set(range(len(cases))) - inside)
+            total, wrong, by_tag = 0.0, 0, {}
+            for i in sorted(inside):
+                case, candidates, message, fixed = rows.cases[i]
+                if fixed is not None:
+                    outcome = judge(case, fixed)
+                    c, w = outcome.credit, outcome.wrong_answer
+                else:
+                    p, _none = policy.probabilities({k: v for k, v, _ in candidates}, message)
+                    scored = sorted(
+                        (Scored(k, p[k], v) for k, v, _ in candidates), key=lambda s: -s.probability
+                    )
+                    status, chosen = decide(scored, policy, long=rows.readings[i].long)
+                    c, w = credit(case, status, [s.key for s in chosen], kb)
+                total += c
+                wrong += w
+                seen = by_tag.setdefault(case.tag, [0, 0.0])
+                seen[0] += 1
+                seen[1] += c
+            tags = ", ".join(f"{t} {100 * g / n:.0f}" for t, (n, g) in sorted(by_tag.items()))
+            results.append(
+                f"{group:<10} {'with' if use_memory else 'without':<8} {len(inside):>5} "
+                f"{100 * total / len(inside):>6.1f}% {int(wrong):>5}   {tags}"
+            )
+    print("\nleft out    memory    cases  score wrong   by tag")
+    print("\n".join(results))
+    return 0
+
+
+def choose(rows: Rows, kb, files, cases, within: set[int] | None = None) -> Policy:
+    """Cross-validated weights and thresholds for one set of features (on the cases
+    ``within``, all by default)."""
+    considered = set(range(len(cases))) if within is None else within
+    matched = [
+        i for i, (_, _r, _m, fixed) in enumerate(rows.cases) if fixed is None and i in considered
+    ]
     print(
         f"{len(cases)} cases, {len(matched)} reach the matching step, "
         f"{sum(len(rows.cases[i][1]) for i in matched)} candidate rows"
@@ -332,8 +389,8 @@ def choose(rows: Rows, kb, files, cases) -> Policy:
     fixed_wrong = 0
     from bot.evaluation import judge
 
-    for case, _r, _m, reply in rows.cases:
-        if reply is not None:
+    for i, (case, _r, _m, reply) in enumerate(rows.cases):
+        if reply is not None and i in considered:
             o = judge(case, reply)
             fixed_credit += o.credit
             fixed_wrong += o.wrong_answer
@@ -347,7 +404,7 @@ def choose(rows: Rows, kb, files, cases) -> Policy:
     results.sort(reverse=True)
     print("\nthresholds on out-of-fold probabilities (best 8):")
     print(f"{'answer':>7} {'margin':>7} {'clarify':>7} {'score':>7} {'wrong':>6}")
-    n = len(cases)
+    n = len(considered)
     for _objective, total, wrong, answer, margin, clarify in results[:8]:
         print(
             f"{answer:>7} {margin:>7} {clarify:>7} "

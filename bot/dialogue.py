@@ -171,6 +171,8 @@ class Brain:
             self.memory = (
                 kept if kept and memory and 2 * len(kept.entries) > len(memory.entries) else None
             )
+            if self.memory is not None:
+                self.memory.read_words(self.canonicalize)
             self.semantic = SemanticIndex(
                 {entry.id: entry.texts for entry in kb.entries},
                 {entry.id: _sentences(entry.answer) for entry in kb.entries},
@@ -561,7 +563,9 @@ def _read(
     readings = _readings(brain, text, asked, long)
     meaning: SemanticScores = brain.semantic.scores(readings)
     recall = (
-        brain.memory.recall(brain.semantic.query(readings)) if brain.memory else Recall({}, 0.0)
+        brain.memory.recall(brain.semantic.query(readings), question)
+        if brain.memory
+        else Recall({}, 0.0)
     )
     signals = Signals(
         lexical={c.key: c.score for c in candidates},
@@ -572,6 +576,8 @@ def _read(
         situation=story.entry_votes(),
         memory=recall.entries,
         memory_none=recall.none,
+        memory_words=recall.words,
+        memory_words_none=recall.words_none,
         long=long,
         words=len(brain.normalized(text).split()),
         novelty=brain.matcher.novelty(question),

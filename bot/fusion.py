@@ -38,9 +38,20 @@ FEATURES = (  # of one candidate entry
     "memory",  # cosine similarity to the most similar labelled question it answers
     "memory_lead",  # ...minus the best other entry's
     "memory_first",
+    "memory_words",  # the lexical score of the most similar labelled question it answers
+    "memory_words_lead",
 )
 MEMORY_FEATURES = frozenset(
-    {"memory", "memory_lead", "memory_first", "memory_none", "memory_none_lead"}
+    {
+        "memory",
+        "memory_lead",
+        "memory_first",
+        "memory_words",
+        "memory_words_lead",
+        "memory_none",
+        "memory_none_lead",
+        "memory_words_none",
+    }
 )
 MESSAGE_FEATURES = (  # of the message: they speak for "none of the entries"
     "long",  # several sentences (a story or context)
@@ -55,6 +66,7 @@ MESSAGE_FEATURES = (  # of the message: they speak for "none of the entries"
     "words",  # log of the number of words
     "memory_none",  # similarity to the most similar labelled question no entry answers
     "memory_none_lead",  # ...minus the best entry's (positive: it reads like those)
+    "memory_words_none",  # the lexical score of the nearest out-of-scope question
 )
 
 
@@ -70,6 +82,8 @@ class Signals:
     situation: Mapping[str, float] = field(default_factory=dict)
     memory: Mapping[str, float] = field(default_factory=dict)  # cosine, by entry
     memory_none: float = 0.0  # cosine to the nearest out-of-scope example
+    memory_words: Mapping[str, float] = field(default_factory=dict)  # 0..1, by entry
+    memory_words_none: float = 0.0
     long: bool = False
     novelty: float = 0.0
     answer_novelty: float = 0.0
@@ -135,6 +149,8 @@ def features(signals: Signals, key: str, shared=None) -> dict[str, float]:
         "memory": signals.memory.get(key, 0.0),
         "memory_lead": _lead(signals.memory, key),
         "memory_first": _first(signals.memory, key),
+        "memory_words": signals.memory_words.get(key, 0.0),
+        "memory_words_lead": _lead(signals.memory_words, key),
     }
 
 
@@ -155,6 +171,7 @@ def message_features(signals: Signals) -> dict[str, float]:
         "words": math.log1p(signals.words),
         "memory_none": signals.memory_none,
         "memory_none_lead": signals.memory_none - max(signals.memory.values(), default=0.0),
+        "memory_words_none": signals.memory_words_none,
     }
 
 

@@ -19,15 +19,18 @@ file's "children" is not this one's); staff who rewrite both refit.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from bot.matcher import Matcher
+
 log = logging.getLogger(__name__)
 
 MEMORY_PATH = Path(__file__).with_name("memory.npz")
+_WORDS_DEPTH = 60  # remembered questions ranked by words; enough to reach every entry's best
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,10 @@ class Recall:
 
     entries: dict[str, float]  # entry id -> similarity of its most similar example
     none: float  # similarity of the most similar question no entry answers
+    # the same by the words (the lexical matcher's score, 0..1): typos, Arabizi and
+    # Darija the encoder reads poorly meet the remembered questions written alike
+    words: dict[str, float] = field(default_factory=dict)
+    words_none: float = 0.0
 
 
 class Memory:
@@ -61,6 +68,15 @@ class Memory:
         self._by_entry = {
             k: np.array([i for i, a in enumerate(self.answers) if k in a]) for k in keys
         }
+        self._words: Matcher | None = None
+
+    def read_words(self, preprocess: Callable[[str], str]) -> None:
+        """Index the remembered questions' words, read as the bot reads a message."""
+        self._words = Matcher(
+            {str(i): [q] for i, q in enumerate(self.questions)},
+            preprocess=preprocess,
+            normalizer=str,
+        )
 
     def __len__(self) -> int:
         return len(self.questions)
@@ -72,9 +88,13 @@ class Memory:
         rows = (self.vectors @ np.atleast_2d(query).T).max(axis=1)
         return np.maximum.reduceat(rows, self._starts)
 
-    def recall(self, query: np.ndarray, allowed: np.ndarray | None = None) -> Recall:
-        """The message's nearest examples; ``allowed`` masks questions out (when fitting,
-        a labelled case must not meet itself nor the cases written beside it)."""
+    def recall(
+        self, query: np.ndarray, question: str = "", allowed: np.ndarray | None = None
+    ) -> Recall:
+        """The message's nearest examples, by meaning (``query``: its encoder vectors) and
+        by words (``question``: its asked part); ``allowed`` masks questions out (when
+        fitting, a labelled case must not meet itself nor the cases written beside it)."""
+        words, words_none = self._recall_words(question, allowed)
         sims = self.similarities(query)
         if allowed is not None:
             sims = np.where(allowed, sims, -1.0)
@@ -85,7 +105,25 @@ class Memory:
                 entries[key] = best
         none_sims = sims[self.out_of_scope]
         none = float(none_sims.max()) if none_sims.size else 0.0
-        return Recall(entries, max(none, 0.0))
+        return Recall(entries, max(none, 0.0), words, words_none)
+
+    def _recall_words(
+        self, question: str, allowed: np.ndarray | None
+    ) -> tuple[dict[str, float], float]:
+        if self._words is None or not question:
+            return {}, 0.0
+        entries: dict[str, float] = {}
+        none = 0.0
+        for candidate in self._words.rank(question, limit=_WORDS_DEPTH):
+            i = int(candidate.key)
+            if allowed is not None and not allowed[i]:
+                continue
+            score = candidate.score / 100.0
+            if not self.answers[i]:
+                none = max(none, score)
+            for key in self.answers[i]:
+                entries[key] = max(entries.get(key, 0.0), score)
+        return entries, none
 
     def keep(self, entries: Mapping[str, tuple[str, str]]) -> Memory:
         """The memory for a knowledge base with these entries (id -> question, answer):

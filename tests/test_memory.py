@@ -102,3 +102,13 @@ def test_another_knowledge_base_is_answered_without_this_ones_memory() -> None:
     assert dialogue.brain.memory is None  # same id "children", another entry
     reply = dialogue.reply("واش كاين شي ورشات ديال القراية للدراري فالمكتبة؟")
     assert reply.decision.get("memory") in (False, None)
+
+
+def test_recall_by_words_meets_a_question_written_alike_the_encoder_aside() -> None:
+    memory = small_memory()
+    memory.read_words(str.lower)
+    far = unit(0, 0, 1)  # by meaning: nearest the out-of-scope question
+    recall = memory.recall(far, "QA")
+    assert recall.words == {"a": 1.0} and recall.words_none == 0.0
+    masked = memory.recall(far, "qa", allowed=np.array([False, True, True]))
+    assert masked.words == {}
