@@ -256,6 +256,10 @@ class Brain:
             return None
         return first if not words or self.matcher.novelty(rest) >= 1.0 else None
 
+    def asks_either_or(self, text: str) -> bool:
+        """The asking part offers a choice ("… للنساء أو للشباب؟", "… ou …")."""
+        return bool(_EITHER_OR & set(self.normalized(self.asked_part(text)).split()))
+
     def asks_what_is_lacking(self, text: str) -> bool:
         """True for "how much does it cost", "the phone number"… when the KB never says."""
         return self.what_is_lacking(text) is not None
@@ -376,6 +380,7 @@ class Brain:
 
 _EMOJI_VARIANT = "\ufe0f"  # "❤️" is "❤" and this: people's keyboards send either
 _ZERO_WIDTH_JOINER = "\u200d"
+_EITHER_OR = frozenset(normalize(w) for w in ("أو", "او", "ولا", "wla", "wala", "ou", "or"))
 _COURTESY_REST = 4  # words beside a courtesy that may still be small talk (filler, a blessing)
 _COUNTED_FUZZ = 75.0  # da2ira → دايرا still meets دوائر
 _NUMBER_RE = re.compile(r"^\d+$")
@@ -682,6 +687,10 @@ class Dialogue:
         policy = self._policy.for_memory(brain.memory is not None)
         scored = fused_scores(reading.signals, policy)
         status, chosen = fused_decision(scored, policy, long=reading.long)
+        either = [s for s in scored[:MAX_CHOICES] if s.probability >= policy.clarify]
+        if status == "answered" and len(either) > 1 and brain.asks_either_or(text):
+            # "training for women or for the young?": both sides were asked, let them pick
+            status, chosen = "clarify", either
         if (
             status == "clarify"
             and _facets_of_one_subject(brain.kb, [s.key for s in chosen])
