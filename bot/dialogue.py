@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from bot.arabic import STOP_WORDS, normalize, stem
 from bot.config import Settings, Thresholds
-from bot.dialect import Canonicalizer, canonicalizer_for
+from bot.dialect import Canonicalizer, canonicalizer_for, default_lexicon
 from bot.fusion import Policy, Signals, default_policy
 from bot.fusion import decide as fused_decision
 from bot.fusion import score as fused_scores
@@ -172,7 +172,7 @@ class Brain:
                 kept if kept and memory and 2 * len(kept.entries) > len(memory.entries) else None
             )
             if self.memory is not None:
-                self.memory.read_words(self.canonicalize)
+                self.memory.read_words(self.canonicalize, self._language_key())
             self.semantic = SemanticIndex(
                 {entry.id: entry.texts for entry in kb.entries},
                 {entry.id: _sentences(entry.answer) for entry in kb.entries},
@@ -198,6 +198,17 @@ class Brain:
             for pattern in self.smalltalk_patterns
             for form in (pattern, self.canonicalize(pattern))
             for word in form.split()
+        )
+
+    def _language_key(self) -> object:
+        """What canonicalize() depends on: the lexicon, the file's synonyms, lacking words
+        and vocabulary (two loads of one file read every text alike)."""
+        kb = self.kb
+        return (
+            id(default_lexicon()),
+            repr(sorted(kb.synonyms.items())),
+            repr(kb.lacking),
+            tuple(sorted(vocabulary(kb.entries))),
         )
 
     def normalized(self, text: str) -> str:
