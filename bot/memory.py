@@ -151,11 +151,12 @@ class Memory:
             and (self.entries[key][0] == question or self.entries[key][1] == answer)
         }
         kept_rows, questions, answers, owners = [], [], [], []
+        ends = np.r_[self._starts[1:], len(self.owners)]  # each question's readings: one run
         for i, (question, answer) in enumerate(zip(self.questions, self.answers, strict=True)):
             still = tuple(k for k in answer if k in known)
             if answer and not still:
                 continue
-            rows = np.flatnonzero(self.owners == i)
+            rows = range(int(self._starts[i]), int(ends[i]))
             kept_rows.extend(rows)
             owners.extend([len(questions)] * len(rows))
             questions.append(question)
