@@ -104,8 +104,9 @@ class Brain:
 
     def __init__(self, kb: KnowledgeBase, *, semantic: bool = True) -> None:
         self.kb = kb
+        self._vocabulary = vocabulary(kb.entries)
         self.canonicalizer: Canonicalizer = canonicalizer_for(
-            kb.synonyms, vocabulary=vocabulary(kb.entries), lacking=kb.lacking.variants()
+            kb.synonyms, vocabulary=self._vocabulary, lacking=kb.lacking.variants()
         )
         # each message is normalized once, whoever looks at it (small talk, courtesies,
         # the canonicalizer); the canonicalizer's output is normalized already, so the
@@ -208,7 +209,7 @@ class Brain:
             id(default_lexicon()),
             repr(sorted(kb.synonyms.items())),
             repr(kb.lacking),
-            tuple(sorted(vocabulary(kb.entries))),
+            tuple(sorted(self._vocabulary)),
         )
 
     def normalized(self, text: str) -> str:
@@ -672,10 +673,11 @@ class Dialogue:
 
     def _smalltalk(self, brain: Brain, text: str) -> Reply | None:
         intent = brain.smalltalk_intent(text)
-        if intent is None:
-            return None
-        replies = brain.smalltalk_replies[intent]
-        decision = {"step": "smalltalk", "intent": intent}
+        return None if intent is None else self._small_talk_reply(brain, {"intent": intent})
+
+    def _small_talk_reply(self, brain: Brain, decision: dict[str, object]) -> Reply:
+        replies = brain.smalltalk_replies[str(decision["intent"])]
+        decision = {"step": "smalltalk", **decision}
         return Reply("smalltalk", self._rng.choice(replies), score=100.0, decision=decision)
 
     def _lacking(self, brain: Brain, text: str) -> Reply | None:
@@ -744,9 +746,7 @@ class Dialogue:
         intent = brain.courtesy_around_nothing(text)
         if intent is None:
             return None
-        decision = {"step": "smalltalk", "intent": intent, "rest_unknown": True}
-        replies = brain.smalltalk_replies[intent]
-        return Reply("smalltalk", self._rng.choice(replies), score=100.0, decision=decision)
+        return self._small_talk_reply(brain, {"intent": intent, "rest_unknown": True})
 
     def _decide(self, brain: Brain, reading: Reading, step: str, text: str) -> Reply:
         """The lexical decision: thresholds on the matcher's scores (see config.Thresholds)."""

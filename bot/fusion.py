@@ -41,18 +41,6 @@ FEATURES = (  # of one candidate entry
     "memory_words",  # the lexical score of the most similar labelled question it answers
     "memory_words_lead",
 )
-MEMORY_FEATURES = frozenset(
-    {
-        "memory",
-        "memory_lead",
-        "memory_first",
-        "memory_words",
-        "memory_words_lead",
-        "memory_none",
-        "memory_none_lead",
-        "memory_words_none",
-    }
-)
 MESSAGE_FEATURES = (  # of the message: they speak for "none of the entries"
     "long",  # several sentences (a story or context)
     "novelty",  # share of its telling words that no text of the knowledge base holds
@@ -100,6 +88,10 @@ class Signals:
         for key in sorted(self.memory, key=lambda k: -self.memory[k])[:3]:
             keys.setdefault(key)
         return list(keys)
+
+
+# the memory's signals: left out of the policy fitted for a file the memory does not know
+MEMORY_FEATURES = frozenset(f for f in (*FEATURES, *MESSAGE_FEATURES) if f.startswith("memory"))
 
 
 def _lead(values: Mapping[str, float], key: str) -> float:
