@@ -231,7 +231,7 @@ def _memory(brain, cases) -> tuple[Memory, np.ndarray]:
         groups.append(case.group)
     fitted = {entry.id: (entry.question, entry.answer) for entry in brain.kb.entries}
     memory = Memory(questions, answers, np.concatenate(vectors), np.array(owners), fitted)
-    memory.read_words(brain.canonicalize)
+    memory.read_words(brain.tokens)
     return memory, np.array(groups)
 
 

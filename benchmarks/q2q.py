@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.arabic import STOP_WORDS, normalize, stem  # noqa: E402
-from bot.matcher import Matcher  # noqa: E402
+from bot.matcher import Matcher, Tokens, tokenize  # noqa: E402
 
 # <root>/../shared in the main checkout, <root>/../../shared in a worktree under wt/
 DEFAULT_DATA = next(
@@ -964,10 +964,13 @@ def _faq_check() -> Callable[[Callable[..., Matcher]], str] | None:
     cases = [c for c in load_cases(dev) if not isinstance(c.expect, str)]
 
     def check(make: Callable[..., Matcher]) -> str:
-        matcher = make({e.id: e.texts for e in kb.entries}, preprocess=canonicalize)
+        def read(text: str) -> Tokens:
+            return tokenize(text, canonicalize(text))
+
+        matcher = make({e.id: [read(t) for t in e.texts] for e in kb.entries})
         hits = 0
         for case in cases:
-            found = matcher.rank(case.question, limit=1)
+            found = matcher.rank(read(case.question), limit=1)
             hits += bool(found) and satisfies(answers[found[0].key], case.expect)
         return f"{hits}/{len(cases)}"
 

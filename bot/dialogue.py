@@ -24,7 +24,7 @@ from bot.fusion import Policy, Signals, default_policy
 from bot.fusion import decide as fused_decision
 from bot.fusion import score as fused_scores
 from bot.knowledge import Entry, KnowledgeBase, vocabulary
-from bot.matcher import Candidate, Matcher
+from bot.matcher import MAX_QUERY_CHARS, Candidate, Matcher, Tokens, tokenize
 from bot.memory import Memory, Recall, load_memory
 from bot.semantic import MODEL_ID, SemanticIndex, SemanticScores, load_encoder
 from bot.source import KnowledgeSource
@@ -116,17 +116,18 @@ class Brain:
         self._strip_courtesies = lru_cache(maxsize=_NORMALIZED_CACHE)(self._strip_courtesies_new)
         # a message's sentences are wanted by the lacking check and the matching step
         self._sentences = lru_cache(maxsize=_NORMALIZED_CACHE)(self._sentences_new)
+        # a message as the matchers read it: its canonical words, once per message
+        self.tokens = lru_cache(maxsize=_NORMALIZED_CACHE)(self._tokens_new)
         self.matcher = Matcher(
-            {entry.id: entry.texts for entry in kb.entries},
-            preprocess=self.canonicalize,
-            normalizer=str,
+            {entry.id: [self._text_tokens(t) for t in entry.texts] for entry in kb.entries},
             depth=FAQ_SHORTLIST,
         )
         # The answers' own sentences: evidence to choose between close questions
         self.answer_matcher = Matcher(
-            {entry.id: _sentences(entry.answer) for entry in kb.entries},
-            preprocess=self.canonicalize,
-            normalizer=str,
+            {
+                entry.id: [self._text_tokens(t) for t in _sentences(entry.answer)]
+                for entry in kb.entries
+            }
         )
         # kinds of information (price, address…) and topics (housing, loans…) no entry is
         # asked about; answers are left out: they may say "the source gives no address"
@@ -173,7 +174,7 @@ class Brain:
                 kept if kept and memory and 2 * len(kept.entries) > len(memory.entries) else None
             )
             if self.memory is not None:
-                self.memory.read_words(self.canonicalize, self._language_key())
+                self.memory.read_words(self.tokens, self._language_key())
             self.semantic = SemanticIndex(
                 {entry.id: entry.texts for entry in kb.entries},
                 {entry.id: _sentences(entry.answer) for entry in kb.entries},
@@ -221,6 +222,13 @@ class Brain:
             found = self._normalized[text] = normalize(text)
         return found
 
+    def _text_tokens(self, text: str) -> Tokens:
+        return tokenize(text, self.canonicalize(text))
+
+    def _tokens_new(self, text: str) -> Tokens:
+        """A message as the matchers read it, cut where they would cut a text."""
+        return self._text_tokens(text[:MAX_QUERY_CHARS])
+
     def canonicalize(self, text: str) -> str:
         """The text in canonical standard-Arabic words (dialect, Arabizi, French mapped)."""
         return self.canonicalizer.from_normalized(self.normalized(text))
@@ -266,7 +274,7 @@ class Brain:
         words = [w for w in self.canonicalize(rest).split() if w not in STOP_WORDS]
         if len(words) > _COURTESY_REST or (_QUESTION_MARKS & set(text) and len(words) > 1):
             return None
-        return first if not words or self.matcher.novelty(rest) >= 1.0 else None
+        return first if not words or self.matcher.novelty(self.tokens(rest)) >= 1.0 else None
 
     def asks_either_or(self, text: str) -> bool:
         """The asking part offers a choice ("… للنساء أو للشباب؟", "… ou …")."""
@@ -471,7 +479,8 @@ def _by_answer_evidence(
     answer holds the words asked about; the answers' sentences decide then.
     """
     keys = {c.key for c in close}
-    evidence = [c for c in brain.answer_matcher.rank(question, limit=30) if c.key in keys]
+    ranked = brain.answer_matcher.rank(brain.tokens(question), limit=30)
+    evidence = [c for c in ranked if c.key in keys]
     if not evidence:
         return close
     second = evidence[1].score if len(evidence) > 1 else 0.0
@@ -568,7 +577,8 @@ def _read(
     asked = brain.asked_part(text)
     question = brain.without_courtesies(asked)
     long = brain.sentence_count(text) > 1
-    candidates = brain.matcher.rank(question, limit=MAX_CHOICES + 3)
+    tokens = brain.tokens(question)
+    candidates = brain.matcher.rank(tokens, limit=MAX_CHOICES + 3)
     story = brain.stories.read(brain.normalized(text), brain.canonicalize(text))
     if brain.semantic is None or (policy is None and not semantic):
         return Reading(question, long, candidates, story, None, "lexical")
@@ -576,7 +586,7 @@ def _read(
         semantic = not _lexically_sure(candidates, long, story, policy)
     if not semantic:
         return Reading(question, long, candidates, story, None, "lexical_sure")
-    answers = brain.answer_matcher.rank(question, limit=6)
+    answers = brain.answer_matcher.rank(tokens, limit=6)
     readings = _readings(brain, text, asked, long)
     meaning: SemanticScores = brain.semantic.scores(readings)
     recall = (
@@ -597,8 +607,8 @@ def _read(
         memory_words_none=recall.words_none,
         long=long,
         words=len(brain.normalized(text).split()),
-        novelty=brain.matcher.novelty(question),
-        answer_novelty=brain.answer_matcher.novelty(question),
+        novelty=brain.matcher.novelty(tokens),
+        answer_novelty=brain.answer_matcher.novelty(tokens),
     )
     return Reading(question, long, candidates, story, signals)
 
@@ -685,7 +695,7 @@ class Dialogue:
         if lacking is None:
             return None
         question = brain.without_courtesies(brain.asked_part(text))
-        candidates = brain.matcher.rank(question, limit=MAX_CHOICES)
+        candidates = brain.matcher.rank(brain.tokens(question), limit=MAX_CHOICES)
         related = [c for c in candidates if c.score >= self.thresholds.related]
         return self._no_match(brain, related, {"step": "lacking", **lacking}, lacking=True)
 

@@ -3,7 +3,9 @@
 Everything is precomputed when the index is built; a query costs a few dict
 look-ups and a few dozen rapidfuzz calls.
 
-0. Words: normalized (``bot.arabic.normalize``), stop words dropped, a leading
+0. Words: the caller's tokens (``Tokens``: words already normalized or
+   canonicalized, as the caller reads text; ``tokenize`` normalizes plain
+   text), stop words dropped, a leading
    و ف ب ك ل removed when the rest is a word of the index
    (``bot.arabic.strip_clitics``), then light-stemmed (``bot.arabic.stem``).
 1. Recall: BM25 over the stems. Document frequency is counted over *entries*,
@@ -41,11 +43,11 @@ from rapidfuzz.distance import OSA
 
 from bot.arabic import STOP_WORDS, normalize, question_types, stem, strip_clitics
 
-__all__ = ["Candidate", "Matcher"]
+__all__ = ["MAX_QUERY_CHARS", "Candidate", "Matcher", "Tokens", "tokenize"]
 
 # Longest query considered: beyond this nothing changes the answer, and a
 # pasted book must cost no more than a question.
-_MAX_QUERY_CHARS = 2000
+MAX_QUERY_CHARS = 2000
 _MAX_QUERY_TOKENS = 64
 
 # BM25 (the usual defaults: k1 and b barely moved the q2q figures).
@@ -83,6 +85,30 @@ _CACHE_SIZE = 4096
 _SORT_LIMIT = 2000
 
 
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """A text as the matcher reads it: its informative words and its question types."""
+
+    text: str
+    """As written: shown as the matched text (``Candidate.text``)."""
+    words: tuple[str, ...]
+    """Normalized (or canonical) words, stop words left out."""
+    types: frozenset[str]
+    """``bot.arabic.question_types`` of the normalized text."""
+
+
+def tokenize(text: str, normalized: str | None = None) -> Tokens:
+    """``text`` as the matcher reads it; ``normalized`` is its normalized form when the
+    caller has one (a dialect mapped to standard words, say), else ``normalize(text)``."""
+    form = normalize(text) if normalized is None else normalized
+    return Tokens(text, tuple(w for w in form.split() if w not in STOP_WORDS), question_types(form))
+
+
+def _query_tokens(query: str | Tokens) -> Tokens:
+    # a caller's tokens were cut already (see MAX_QUERY_CHARS)
+    return query if isinstance(query, Tokens) else tokenize(query[:MAX_QUERY_CHARS])
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One entry proposed for a query."""
@@ -117,26 +143,21 @@ class Matcher:
 
     def __init__(
         self,
-        documents: Mapping[str, Sequence[str]],
+        documents: Mapping[str, Sequence[str | Tokens]],
         *,
-        preprocess: Callable[[str], str] | None = None,
         stemmer: Callable[[str], str] = stem,
-        normalizer: Callable[[str], str] = normalize,
         depth: int = _DEPTH,
     ) -> None:
-        self._preprocess = preprocess
         self._depth = depth  # how many texts recall hands to scoring (see benchmarks/README.md)
         self._stemmer = stemmer
-        # a preprocess whose output is already normalized passes str (nothing to redo)
-        self._normalize = normalizer
         self._keys: list[str] = list(documents)
         # Two passes: the words of every text first, since whether a leading
         # و ف ب ك ل is a clitic depends on the whole vocabulary.
         texts_words: list[tuple[int, str, list[str], frozenset[str]]] = []
         for entry, key in enumerate(self._keys):
             for text in documents[key]:
-                words, types = self._analyse(text)
-                texts_words.append((entry, text, words, types))
+                tokens = text if isinstance(text, Tokens) else tokenize(text)
+                texts_words.append((entry, tokens.text, list(tokens.words), tokens.types))
         self._known = frozenset(w for _e, _t, words, _ty in texts_words for w in words)
         surface: dict[str, str] = {}  # indexed word → its stem
         for word in self._known:
@@ -206,12 +227,12 @@ class Matcher:
         """The informative normalized words of the indexed texts (stop words left out)."""
         return self._vocabulary
 
-    def rank(self, query: str, *, limit: int = 5) -> list[Candidate]:
+    def rank(self, query: str | Tokens, *, limit: int = 5) -> list[Candidate]:
         """Entries for ``query``, best first, one per key; ``[]`` when nothing is shared."""
         if limit <= 0 or not self._texts:
             return []
-        words, query_types = self._analyse(query[:_MAX_QUERY_CHARS])
-        words = words[:_MAX_QUERY_TOKENS]
+        tokens = _query_tokens(query)
+        words, query_types = tokens.words[:_MAX_QUERY_TOKENS], tokens.types
 
         # Query stems with their weight. A word unknown to the index is
         # replaced by its nearest indexed word; failing that it keeps its stem
@@ -290,13 +311,13 @@ class Matcher:
             for entry, (score, coverage, index) in ranked
         ]
 
-    def novelty(self, query: str) -> float:
+    def novelty(self, query: str | Tokens) -> float:
         """0..1: the share of the query's informative weight that no indexed text holds.
 
         A question about something the texts never speak of ("réclamation",
         "covid") is mostly novel, however well its other words match.
         """
-        words, _types = self._analyse(query[:_MAX_QUERY_CHARS])
+        words = _query_tokens(query).words
         known = unknown = 0.0
         for s in dict.fromkeys(self._resolve(w) for w in words[:_MAX_QUERY_TOKENS]):
             if s in self._idf:
@@ -307,14 +328,6 @@ class Matcher:
         return unknown / total if total else 0.0
 
     # --- helpers ----------------------------------------------------------
-
-    def _analyse(self, text: str) -> tuple[list[str], frozenset[str]]:
-        """The informative normalized words of ``text`` and its question types."""
-        if self._preprocess is not None:
-            text = self._preprocess(text)
-        normalized = self._normalize(text)
-        words = [w for w in normalized.split() if w not in STOP_WORDS]
-        return words, question_types(normalized)
 
     def _recall(self, weights: Mapping[str, float]) -> dict[int, float]:
         """BM25 scores of the texts sharing a stem with the query."""

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.matcher import Matcher
+from bot.matcher import Matcher, Tokens, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -71,23 +71,22 @@ class Memory:
             k: np.array([i for i, a in enumerate(self.answers) if k in a]) for k in keys
         }
         self._words: Matcher | None = None
+        self._tokenize: Callable[[str], Tokens] = tokenize
 
-    def read_words(self, preprocess: Callable[[str], str], language: object = None) -> None:
-        """Index the remembered questions' words, read as the bot reads a message.
+    def read_words(self, tokenize: Callable[[str], Tokens], language: object = None) -> None:
+        """Index the remembered questions' words, read as the bot reads a message
+        (``tokenize``, which also reads the questions asked of ``recall``).
 
         Reading 1,700 questions costs a third of a second; a knowledge base loaded
-        again with the same language (``language``: a key of what ``preprocess``
+        again with the same language (``language``: a key of what ``tokenize``
         depends on) reuses the index.
         """
         key = (hash(tuple(self.questions)), language) if language is not None else None
         if key is not None and key in _WORDS_INDEXES:
-            self._words = _WORDS_INDEXES[key]
+            self._words, self._tokenize = _WORDS_INDEXES[key], tokenize
             return
-        self._words = Matcher(
-            {str(i): [q] for i, q in enumerate(self.questions)},
-            preprocess=preprocess,
-            normalizer=str,
-        )
+        self._tokenize = tokenize
+        self._words = Matcher({str(i): [tokenize(q)] for i, q in enumerate(self.questions)})
         if key is not None:
             if len(_WORDS_INDEXES) >= 4:
                 _WORDS_INDEXES.pop(next(iter(_WORDS_INDEXES)))
@@ -129,7 +128,7 @@ class Memory:
             return {}, 0.0
         entries: dict[str, float] = {}
         none = 0.0
-        for candidate in self._words.rank(question, limit=_WORDS_DEPTH):
+        for candidate in self._words.rank(self._tokenize(question), limit=_WORDS_DEPTH):
             i = int(candidate.key)
             if allowed is not None and not allowed[i]:
                 continue

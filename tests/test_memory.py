@@ -10,6 +10,7 @@ from conftest import REAL_KB
 
 from bot.dialogue import Dialogue
 from bot.knowledge import load, parse
+from bot.matcher import tokenize
 from bot.memory import MEMORY_PATH, Memory, load_memory
 from bot.semantic import MODEL_ID, load_encoder
 
@@ -106,7 +107,7 @@ def test_another_knowledge_base_is_answered_without_this_ones_memory() -> None:
 
 def test_recall_by_words_meets_a_question_written_alike_the_encoder_aside() -> None:
     memory = small_memory()
-    memory.read_words(str.lower)
+    memory.read_words(lambda text: tokenize(text, text.lower()))
     far = unit(0, 0, 1)  # by meaning: nearest the out-of-scope question
     recall = memory.recall(far, "QA")
     assert recall.words == {"a": 1.0} and recall.words_none == 0.0
