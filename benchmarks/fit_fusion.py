@@ -70,6 +70,7 @@ GRID = {
     "margin": [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5],
     "clarify": [0.1, 0.15, 0.2, 0.25, 0.3],
 }
+SUGGEST_GRID = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75]
 SURE_GRID = {
     "score": [60, 65, 70, 75, 80, 85, 90, 95],
     "margin": [10, 15, 20, 25, 30, 40],
@@ -359,7 +360,7 @@ def choose(rows: Rows, kb, files, cases, within: set[int] | None = None) -> Poli
             scored.sort(key=lambda s: -s.probability)
             oof[i] = scored
 
-    def simulate(answer, margin, clarify, by_tag=None, answer_long=None, only=None):
+    def simulate(answer, margin, clarify, by_tag=None, answer_long=None, only=None, suggest=2.0):
         policy = Policy(
             Linear({}),
             Linear({}),
@@ -367,6 +368,7 @@ def choose(rows: Rows, kb, files, cases, within: set[int] | None = None) -> Poli
             answer_long=answer if answer_long is None else answer_long,
             margin=margin,
             clarify=clarify,
+            suggest=suggest,
         )
         total, wrong = 0.0, 0
         for i in matched:
@@ -417,8 +419,20 @@ def choose(rows: Rows, kb, files, cases, within: set[int] | None = None) -> Poli
         total, wrong = simulate(answer, margin, clarify, answer_long=answer_long, only=True)
         long_results.append((total - WRONG_PENALTY * wrong, answer_long))
     answer_long = max(long_results)[1]
-    best_total, best_wrong = simulate(answer, margin, clarify, answer_long=answer_long)
     print(f"\nanswer threshold for messages of several sentences: {answer_long}")
+    # a lone fairly likely candidate: offered as "did you mean this?" from which probability
+    # (half right when it is the answer, a lost refusal when the question is out of scope)
+    suggest_results = []
+    for suggest in (2.0, *SUGGEST_GRID):
+        if suggest <= 1 and suggest >= min(answer, answer_long):
+            continue
+        total, wrong = simulate(answer, margin, clarify, answer_long=answer_long, suggest=suggest)
+        suggest_results.append((total - WRONG_PENALTY * wrong, suggest))  # ties: the higher
+    suggest = max(suggest_results)[1]
+    print(f"a lone candidate offered from: {suggest if suggest <= 1 else 'never'}")
+    best_total, best_wrong = simulate(
+        answer, margin, clarify, answer_long=answer_long, suggest=suggest
+    )
 
     # when is the lexical ranking right on its own? (no wrong answer among labelled cases)
     sure = None
@@ -450,7 +464,7 @@ def choose(rows: Rows, kb, files, cases, within: set[int] | None = None) -> Poli
         )
 
     by_tag: dict = {}
-    simulate(answer, margin, clarify, by_tag, answer_long=answer_long)
+    simulate(answer, margin, clarify, by_tag, answer_long=answer_long, suggest=suggest)
     print("\nout-of-fold, by tag (cases reaching the matching step):")
     for tag, (count, got, wrong) in sorted(by_tag.items()):
         print(f"  {tag:<12} {count:>4} {100 * got / count:>6.1f}%  wrong {wrong}")
@@ -482,6 +496,7 @@ def choose(rows: Rows, kb, files, cases, within: set[int] | None = None) -> Poli
         margin=margin,
         clarify=clarify,
         related=min(clarify, 0.1),
+        suggest=suggest,
         fitted=fitted,
     )
     print(

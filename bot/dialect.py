@@ -291,7 +291,13 @@ class Canonicalizer:
     Arabizi word that shares its consonant skeleton with one of them becomes it.
     """
 
-    def __init__(self, lexicon: Lexicon | None = None, *, vocabulary: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        lexicon: Lexicon | None = None,
+        *,
+        vocabulary: Iterable[str] = (),
+        refused: Iterable[str] = (),
+    ) -> None:
         self.lexicon = lexicon or default_lexicon()
         # phrases by their first word, longest first: a query costs a dict look-up a word
         self._phrases_by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
@@ -305,7 +311,15 @@ class Canonicalizer:
         vocabulary = set(vocabulary)
         # words that need no typo correction: the knowledge base's own and the lexicon's
         self._known = frozenset(vocabulary) | frozenset(self.lexicon.words)
-        self._arabic_keys = [w for w in self.lexicon.words if _ARABIC_WORD.match(w)]
+        # A typo is guessed only toward words the bot answers with: a word that makes
+        # it refuse (a kind of information, a topic the source lacks) must be written
+        # as listed, or "هذه الحالة" (this case) would ask for current figures (الحالية).
+        refused = frozenset(self.lexicon.information_types) | frozenset(refused)
+        self._arabic_keys = [
+            w
+            for w, target in self.lexicon.words.items()
+            if _ARABIC_WORD.match(w) and target not in refused
+        ]
         self._typo_keys: dict[int, list[str]] = {}  # by the length of the word looked up
         self._skeletons: dict[str, str] = {}
         for word in sorted(vocabulary):  # sorted: the same file gives the same choice
@@ -350,6 +364,9 @@ class Canonicalizer:
         if known is not None:
             return known
         if _HAS_LATIN_LETTER.search(word) and _LATIN_WORD.match(word):
+            for form in _latin_stems(word):  # gratuits, gratuite → gratuit
+                if form in self.lexicon.words:
+                    return self.lexicon.words[form]
             arabic = transliterate_arabizi(word)
             # bnti → بنتي, a Darija word the lexicon knows; else a KB word by skeleton
             known = self.lexicon.words.get(arabic)
@@ -409,16 +426,30 @@ class Canonicalizer:
         return None
 
 
+def _latin_stems(word: str) -> tuple[str, ...]:
+    """A Latin word without its French plural or feminine ending (the lexicon lists one
+    form: "gratuit" also reads "gratuits", "gratuite", "gratuites")."""
+    if len(word) < 5 or not word.isalpha():
+        return ()
+    forms = []
+    for ending in ("es", "s", "e"):
+        if word.endswith(ending):
+            forms.append(word[: -len(ending)])
+    return tuple(forms)
+
+
 def canonicalizer_for(
     synonyms: Mapping[str, object] | None = None,
     *,
     vocabulary: Iterable[str] = (),
     lacking: Mapping[str, object] | None = None,
+    refused: Iterable[str] = (),
 ) -> Canonicalizer:
-    """The default lexicon, extended by a knowledge base's `lacking` words, then `synonyms`."""
+    """The default lexicon, extended by a knowledge base's `lacking` words, then `synonyms`;
+    ``refused``: the canonical words of topics the source lacks (no typo is read as one)."""
     lexicon = default_lexicon()
     if lacking:
         lexicon = lexicon.merged(lacking)
     if synonyms:
         lexicon = lexicon.merged(synonyms)
-    return Canonicalizer(lexicon, vocabulary=vocabulary)
+    return Canonicalizer(lexicon, vocabulary=vocabulary, refused=refused)

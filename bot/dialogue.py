@@ -10,7 +10,7 @@ import itertools
 import logging
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -106,7 +106,10 @@ class Brain:
         self.kb = kb
         self._vocabulary = vocabulary(kb.entries)
         self.canonicalizer: Canonicalizer = canonicalizer_for(
-            kb.synonyms, vocabulary=self._vocabulary, lacking=kb.lacking.variants()
+            kb.synonyms,
+            vocabulary=self._vocabulary,
+            lacking=kb.lacking.variants(),
+            refused=kb.lacking.topic_words,
         )
         # each message is normalized once, whoever looks at it (small talk, courtesies,
         # the canonicalizer); the canonicalizer's output is normalized already, so the
@@ -333,11 +336,32 @@ class Brain:
 
     def _asked_sentences(self, text: str) -> list[list[str]]:
         """The canonical words of each sentence from the first that asks on (what comes
-        before it sets the scene; a request after it, "عطيني العنوان", is still asked)."""
+        before it sets the scene; a request after it, "عطيني العنوان", is still asked).
+
+        Within that sentence, clauses before the one that asks set the scene too when
+        they say enough to be a story ("صاحبتي عندها 28 عام، … ودابا بغات ترجع تقرا،
+        وكتسول واش …"): "now" there is her life, not what is asked for.
+        """
         spans = self._sentences(text)
         if len(spans) < 2:  # one sentence: the question as matched
-            return [self.canonicalize(self.without_courtesies(text)).split()]
-        return [list(words) for _start, words, _asks in spans[_first_asking(spans) :]]
+            asked = [self.canonicalize(self.without_courtesies(text)).split()]
+            start = 0
+        else:
+            start = _first_asking(spans)
+            if not spans[start][2]:  # none opens with a question: one may ask within
+                start = next((i for i, span in enumerate(spans) if _clause_asks(span[1])), 0)
+            asked = [list(words) for _start, words, _asks in spans[start:]]
+        end = spans[start + 1][0] if len(spans) > start + 1 else len(text)
+        clauses = self._clauses(text[spans[start][0] if spans else 0 : end])
+        scene = next((i for i, words in enumerate(clauses) if _clause_asks(words)), 0)
+        if sum(len(words) for words in clauses[:scene]) >= _SCENE_WORDS:
+            asked[0] = [w for words in clauses[scene:] for w in words]
+        return asked
+
+    def _clauses(self, sentence: str) -> list[list[str]]:
+        """A sentence's clauses (split at commas), each in canonical words."""
+        found = (self.canonicalize(part).split() for part in _CLAUSE_BREAK.split(sentence))
+        return [words for words in found if words]
 
     def _sentences_new(self, text: str) -> tuple[tuple[int, tuple[str, ...], bool], ...]:
         """Each sentence: where it starts, its canonical words, whether it asks.
@@ -396,6 +420,24 @@ class Brain:
                     continue
                 break
         return " ".join(words), first
+
+
+_CLAUSE_BREAK = re.compile(r"[،,]")
+_SCENE_WORDS = 5  # clauses before the asking one this long tell a story
+# canonical words that ask wherever they stand in a clause; ما asks too unless it
+# negates (ما كملاتش: the Darija negation closes its verb with ش), من may be "from"
+_ASKING_WORDS = frozenset(normalize(w) for w in ("هل", "كيف", "سبب", "اين", "متى", "عدد"))
+_WHAT = normalize("ما")
+
+
+def _clause_asks(words: Sequence[str]) -> bool:
+    """Whether a clause (or a sentence) asks, wherever its question word stands."""
+    if (words[0] in _QUESTION_WORDS and words[0] != _WHAT) or _ASKING_WORDS.intersection(words):
+        return True
+    return any(
+        w == _WHAT and (i + 1 == len(words) or not words[i + 1].endswith("ش"))
+        for i, w in enumerate(words)
+    )
 
 
 _EMOJI_VARIANT = "\ufe0f"  # "❤️" is "❤" and this: people's keyboards send either
@@ -728,6 +770,7 @@ class Dialogue:
                 "answer": policy.answer_long if reading.long else policy.answer,
                 "margin": policy.margin,
                 "clarify": policy.clarify,
+                **({"suggest": policy.suggest} if policy.suggest <= 1 else {}),
             },
             "candidates": [
                 {
@@ -812,9 +855,11 @@ class Dialogue:
         suggestions = self._suggestions(brain, candidates)
         buttons = tuple(Button(f"{ENTRY}:{s.entry_id}", s.question) for s in suggestions)
         buttons += (Button(f"{NONE}:", self.text("none_of_these")),)
+        # one candidate alone: "did you mean this question?"
+        text = (len(suggestions) == 1 and self.text("clarify_one")) or self.text("clarify")
         return Reply(
             "clarify",
-            self.text("clarify"),
+            text,
             buttons,
             None,
             candidates[0].score,

@@ -231,6 +231,9 @@ class Policy:
     margin: float = 0.2  # ...and lead the second by this much, else clarify
     clarify: float = 0.3  # candidates at or above this are offered as "did you mean"
     related: float = 0.1  # offered beside a no_match
+    # a lone candidate this likely, none close to it, is offered alone ("did you mean
+    # this?") rather than refused; above 1, never
+    suggest: float = 2.0
     fitted: Mapping[str, object] = field(default_factory=dict)  # how it was fitted, for people
     # fitted on the same cases without the memory's signals: for a knowledge base the
     # memory does not know (another file, or entries rewritten since the fit)
@@ -260,6 +263,7 @@ class Policy:
                 "margin": self.margin,
                 "clarify": self.clarify,
                 "related": self.related,
+                "suggest": self.suggest,
             },
             "fitted": dict(self.fitted),
             **({"without_memory": self.without_memory.as_dict()} if self.without_memory else {}),
@@ -276,6 +280,7 @@ class Policy:
             margin=float(thresholds.get("margin", 0.2)),
             clarify=float(thresholds.get("clarify", 0.3)),
             related=float(thresholds.get("related", 0.1)),
+            suggest=float(thresholds.get("suggest", 2.0)),
             fitted=dict(data.get("fitted") or {}),  # type: ignore[call-overload]
             without_memory=(
                 cls.from_dict(data["without_memory"])  # type: ignore[arg-type]
@@ -315,7 +320,8 @@ def score(signals: Signals, policy: Policy) -> list[Scored]:
 def decide(
     scored: Sequence[Scored], policy: Policy, *, long: bool = False
 ) -> tuple[str, list[Scored]]:
-    """answered (one), clarify (two or three likely ones) or no_match (related ones, maybe none).
+    """answered (one), clarify (two or three likely ones, or one fairly likely alone) or
+    no_match (related ones, maybe none).
 
     The probabilities share one mass with "none of them": two candidates that
     both reach ``clarify`` are both likely, whatever lies between them.
@@ -330,4 +336,6 @@ def decide(
     close = [s for s in scored[:3] if s.probability >= policy.clarify]
     if len(close) > 1:
         return "clarify", close
+    if top.probability >= policy.suggest:
+        return "clarify", [top]
     return "no_match", [s for s in scored[:3] if s.probability >= policy.related]

@@ -184,7 +184,7 @@ def test_adopt_round_trips_the_file_and_shows_decisions(tmp_path: Path, kb_path:
     db = tmp_path / "log.sqlite3"
     # unanswered by the lexical engine and the fused one alike (the library KB lists no
     # topics it lacks, so "سلف الكتب" is now rightly read as borrowing)
-    wording = "emprunter des romans"
+    wording = "emprunter des bouquins"
     before = Dialogue(load(kb_path)).reply(wording)
     suggestion = Suggestion("a-123abc", "alternative", wording, "borrowing", "…", 3, "test")
     save_suggestions(db, [suggestion, Suggestion("n-456def", "new_entry", "x", None, None, 1, "")])
