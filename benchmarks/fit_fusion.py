@@ -266,6 +266,9 @@ def main() -> int:
         metavar="GROUPS",
         help="comma-separated groups (probes): fit on the others, score each as unseen",
     )
+    parser.add_argument(
+        "--failures", action="store_true", help="with --leave-out: each case not fully right"
+    )
     args = parser.parse_args()
     files = [Path(f) for f in args.files] or [ROOT / "tests/data/labelled.yaml"]
     kb = load(args.kb)
@@ -273,7 +276,8 @@ def main() -> int:
     cases = [c for f in files for c in load_cases(f)]
     memory, groups = _memory(dialogue.brain, cases)
     if args.leave_out:
-        return leave_out(dialogue, cases, memory, groups, args.leave_out.split(","), files)
+        groups_out = args.leave_out.split(",")
+        return leave_out(dialogue, cases, memory, groups, groups_out, files, args.failures)
     policies = {}
     for use_memory in (True, False):
         print(f"\n===== {'with' if use_memory else 'without'} the memory =====")
@@ -295,7 +299,7 @@ def main() -> int:
     return 0
 
 
-def leave_out(dialogue, cases, memory, groups, left_out, files) -> int:
+def leave_out(dialogue, cases, memory, groups, left_out, files, failures=False) -> int:
     """Each group scored as a fresh probe: the fusion fitted on the other groups, the
     memory holding none of its cases (as the group-exclusion rule already gives)."""
     from bot.evaluation import judge
@@ -320,6 +324,11 @@ def leave_out(dialogue, cases, memory, groups, left_out, files) -> int:
                     )
                     status, chosen = decide(scored, policy, long=rows.readings[i].long)
                     c, w = credit(case, status, [s.key for s in chosen], kb)
+                    if failures and use_memory and c < 1:
+                        top = ", ".join(f"{s.key} {s.probability:.2f}" for s in scored[:3])
+                        shown = " ".join(case.question.split())[:110]
+                        print(f"  [{group} {case.tag}] {c} {status}{' WRONG' if w else ''}: {top}")
+                        print(f"      {shown}  (expected {case.expect})")
                 total += c
                 wrong += w
                 seen = by_tag.setdefault(case.tag, [0, 0.0])
