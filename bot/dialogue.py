@@ -349,19 +349,34 @@ class Brain:
         else:
             start = _first_asking(spans)
             if not spans[start][2]:  # none opens with a question: one may ask within
-                start = next((i for i, span in enumerate(spans) if _clause_asks(span[1])), 0)
+                start = next(
+                    (
+                        i
+                        for i, (begin, words, _asks) in enumerate(spans)
+                        if self._asks_within(words, _span_text(text, spans, i))
+                    ),
+                    0,
+                )
             asked = [list(words) for _start, words, _asks in spans[start:]]
-        end = spans[start + 1][0] if len(spans) > start + 1 else len(text)
-        clauses = self._clauses(text[spans[start][0] if spans else 0 : end])
-        scene = next((i for i, words in enumerate(clauses) if _clause_asks(words)), 0)
-        if sum(len(words) for words in clauses[:scene]) >= _SCENE_WORDS:
-            asked[0] = [w for words in clauses[scene:] for w in words]
+        clauses = self._clauses(_span_text(text, spans, start) if spans else text)
+        scene = next(
+            (i for i, (words, part) in enumerate(clauses) if self._asks_within(words, part)), 0
+        )
+        if sum(len(words) for words, _part in clauses[:scene]) >= _SCENE_WORDS:
+            asked[0] = [w for words, _part in clauses[scene:] for w in words]
         return asked
 
-    def _clauses(self, sentence: str) -> list[list[str]]:
-        """A sentence's clauses (split at commas), each in canonical words."""
-        found = (self.canonicalize(part).split() for part in _CLAUSE_BREAK.split(sentence))
-        return [words for words in found if words]
+    def _asks_within(self, words: Sequence[str], written: str) -> bool:
+        """A question word anywhere in it, or a request ("أحتاج إلى معرفة…", "شرحي ليا
+        عافاك", "je voudrais savoir"): the part of a story that asks."""
+        return _clause_asks(words) or not _REQUEST_WORDS.isdisjoint(
+            self.normalized(written).split()
+        )
+
+    def _clauses(self, sentence: str) -> list[tuple[list[str], str]]:
+        """A sentence's clauses (split at commas): canonical words and the text."""
+        found = ((self.canonicalize(part).split(), part) for part in _CLAUSE_BREAK.split(sentence))
+        return [(words, part) for words, part in found if words]
 
     def _sentences_new(self, text: str) -> tuple[tuple[int, tuple[str, ...], bool], ...]:
         """Each sentence: where it starts, its canonical words, whether it asks.
@@ -428,6 +443,22 @@ _SCENE_WORDS = 5  # clauses before the asking one this long tell a story
 # negates (ما كملاتش: the Darija negation closes its verb with ش), من may be "from"
 _ASKING_WORDS = frozenset(normalize(w) for w in ("هل", "كيف", "سبب", "اين", "متى", "عدد"))
 _WHAT = normalize("ما")
+# words that ask for something without a question word (need, want, please, explain)
+_REQUEST_WORDS = frozenset(
+    normalize(w)
+    for w in (
+        *("أحتاج", "نحتاج", "أريد", "نريد", "بغيت", "بغينا", "نبغي", "حاب", "حابة"),
+        *("عافاك", "عفاك", "فضلك", "اشرح", "شرح", "شرحي", "شرحو", "عطيني", "أعطيني"),
+        *("bghit", "bghina", "3afak", "3fak", "3tini", "voudrais", "aimerais", "savoir"),
+        *("svp", "stp", "plait", "expliquer", "expliquez", "want", "need", "please"),
+        *("explain", "tell"),
+    )
+)
+
+
+def _span_text(text: str, spans: Sequence[tuple[int, tuple[str, ...], bool]], i: int) -> str:
+    end = spans[i + 1][0] if i + 1 < len(spans) else len(text)
+    return text[spans[i][0] : end]
 
 
 def _clause_asks(words: Sequence[str]) -> bool:

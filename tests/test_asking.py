@@ -27,6 +27,9 @@ def dialogue() -> Dialogue:
         # the question word inside the sentence ("je voudrais savoir quel…"), the town before
         "J'habite à Fès depuis dix ans et je fais un mémoire."
         " Je voudrais savoir quelle loi a créé l'Entraide Nationale.",
+        # a request, no question word: who asks (a student) is not what is asked
+        "أنا طالبة فالجامعة وكنوجد بحث على المؤسسات العمومية."
+        " عطيني عافاك التاريخ اللي تأسس فيه التعاون الوطني.",
     ],
 )
 def test_the_scene_of_a_story_is_not_what_it_asks_for(dialogue: Dialogue, story: str) -> None:
@@ -39,6 +42,7 @@ def test_the_scene_of_a_story_is_not_what_it_asks_for(dialogue: Dialogue, story:
         ("شكون هو المسؤول ديال التعاون الوطني فتازة دابا؟", "حاليا"),
         ("ولدي عندو 20 عام، بغيت نعرف التلفون ديال المركز", "هاتف"),
         ("Les formations de l'Entraide sont-elles gratuites ?", "سعر"),  # a French plural
+        ("أنا طالب فالجامعة. بغيت منحة ديال الطلبة عافاك.", "طلاب"),  # the request holds it
     ],
 )
 def test_what_is_asked_for_is_still_refused(
