@@ -660,6 +660,11 @@ def _read(
     if not semantic:
         return Reading(question, long, candidates, story, None, "lexical_sure")
     answers = brain.answer_matcher.rank(tokens, limit=6)
+    # a story read whole: its question may only point back to it ("بحال هاد الحالات؟")
+    whole = brain.tokens(brain.without_courtesies(text)) if long and asked != text else None
+    story_lexical = (
+        {c.key: c.score for c in brain.matcher.rank(whole, limit=MAX_CHOICES + 3)} if whole else {}
+    )
     readings = _readings(brain, text, asked, long)
     meaning: SemanticScores = brain.semantic.scores(readings)
     recall = (
@@ -674,6 +679,7 @@ def _read(
         semantic=meaning.questions,
         semantic_answer=meaning.answers,
         situation=story.entry_votes(),
+        story_lexical=story_lexical,
         memory=recall.entries,
         memory_none=recall.none,
         memory_words=recall.words,

@@ -35,6 +35,8 @@ FEATURES = (  # of one candidate entry
     "semantic_z",  # its best similarity in standard deviations above the entries' mean
     "agree",  # 1 when the lexical and the semantic rankings both put it first
     "situation",  # the asker's situation names the entry (1 first, 1/2 next…)
+    "story_lexical",  # a story's lexical score over the whole message (0 for a question alone)
+    "story_lexical_lead",
     "memory",  # cosine similarity to the most similar labelled question it answers
     "memory_lead",  # ...minus the best other entry's
     "memory_first",
@@ -68,6 +70,8 @@ class Signals:
     semantic: Mapping[str, float] = field(default_factory=dict)  # cosine
     semantic_answer: Mapping[str, float] = field(default_factory=dict)
     situation: Mapping[str, float] = field(default_factory=dict)
+    # a message of several sentences read whole: what its story speaks of ("هاد الحالات")
+    story_lexical: Mapping[str, float] = field(default_factory=dict)  # 0..100
     memory: Mapping[str, float] = field(default_factory=dict)  # cosine, by entry
     memory_none: float = 0.0  # cosine to the nearest out-of-scope example
     memory_words: Mapping[str, float] = field(default_factory=dict)  # 0..1, by entry
@@ -84,6 +88,8 @@ class Signals:
             for key in sorted(signal, key=lambda k: -signal[k])[:depth]:
                 keys.setdefault(key)
         for key in self.situation:
+            keys.setdefault(key)
+        for key in sorted(self.story_lexical, key=lambda k: -self.story_lexical[k])[:3]:
             keys.setdefault(key)
         for key in sorted(self.memory, key=lambda k: -self.memory[k])[:3]:
             keys.setdefault(key)
@@ -118,12 +124,13 @@ def _per_message(signals: Signals):
     semantic_best = _semantic_best(signals)
     lexical = {k: v / 100.0 for k, v in signals.lexical.items()}
     answer = {k: v / 100.0 for k, v in signals.answer.items()}
-    return semantic_best, lexical, answer, *_spread(semantic_best.values())
+    story = {k: v / 100.0 for k, v in signals.story_lexical.items()}
+    return semantic_best, lexical, answer, story, *_spread(semantic_best.values())
 
 
 def features(signals: Signals, key: str, shared=None) -> dict[str, float]:
     """The figures of one candidate, named as in FEATURES."""
-    semantic_best, lexical, answer, mean, deviation = shared or _per_message(signals)
+    semantic_best, lexical, answer, story, mean, deviation = shared or _per_message(signals)
     return {
         "lexical": lexical.get(key, 0.0),
         "coverage": signals.coverage.get(key, 0.0),
@@ -138,6 +145,8 @@ def features(signals: Signals, key: str, shared=None) -> dict[str, float]:
         "semantic_z": (semantic_best.get(key, mean) - mean) / deviation if deviation else 0.0,
         "agree": _first(lexical, key) * _first(semantic_best, key),
         "situation": signals.situation.get(key, 0.0),
+        "story_lexical": story.get(key, 0.0),
+        "story_lexical_lead": _lead(story, key),
         "memory": signals.memory.get(key, 0.0),
         "memory_lead": _lead(signals.memory, key),
         "memory_first": _first(signals.memory, key),

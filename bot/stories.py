@@ -56,7 +56,15 @@ class StoryReader:
         self._phrases: list[tuple[tuple[str, ...], Situation]] = []
         for situation in self._situations:
             for word in situation.words:
-                for form in {normalize(word), canonicalize(word)}:
+                written = normalize(word)
+                forms = {written}
+                # its canonical reading too, unless that lost a word: "بلا خدمة" is not
+                # every "خدمة" (work), "غير متمدرس" not every "متمدرس", "ma fille" not
+                # every child
+                canonical = canonicalize(word)
+                if len(canonical.split()) == len(written.split()):
+                    forms.add(canonical)
+                for form in forms:
                     words = tuple(form.split())
                     if words:
                         self._phrases.append((words, situation))

@@ -72,3 +72,28 @@ def test_every_guide_leaf_of_the_real_knowledge_base_leads_to_entries() -> None:
 def test_a_misspelled_key_of_a_situation_names_the_right_one() -> None:
     text = _problems("situations:\n  - {id: woman, label: امرأة, entry: [women]}\n")
     assert "`entry`" in text and "`entries`" in text
+
+
+@pytest.mark.parametrize(
+    ("story", "expected", "absent"),
+    [
+        # a child is not a woman, though "ma fille" reads as a child once "ma" is dropped
+        ("ولدي عندو 8 سنين وما كيقراش", "child_out_of_school", "woman"),
+        # "بلا خدمة" (out of work) names a poor family; "خدمة" alone (work) does not
+        ("كنقلب على خدمة ديال الخياطة للبنات", "woman", "poor_family"),
+        ("راجلي بلا خدمة وعندنا خمسة ديال الدراري", "poor_family", "disability"),
+    ],
+)
+def test_a_story_names_the_situations_it_tells_and_no_other(
+    story: str, expected: str, absent: str
+) -> None:
+    from bot.dialogue import Dialogue
+
+    brain = Dialogue(load(DEFAULT_KB_PATH), semantic=False).brain
+    found = {
+        s.id
+        for s, _why in brain.stories.read(
+            brain.normalized(story), brain.canonicalize(story)
+        ).situations
+    }
+    assert expected in found and absent not in found, found
