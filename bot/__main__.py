@@ -167,13 +167,17 @@ def _explain(decision: dict) -> str:
 def cmd_eval(args: argparse.Namespace) -> int:
     """Score a labelled file of questions and print a table by tag (--json for machines).
 
-    Example: python -m bot eval tests/data/labelled.yaml --failures
+    Example: python -m bot eval tests/data/labelled.yaml --failures --jobs 2
     """
-    from bot.evaluation import LabelledFileError, evaluate_file
+    from bot.evaluation import LabelledFileError, evaluate_file, evaluate_in_processes, load_cases
 
-    dialogue = _dialogue(_settings(args))
+    settings = _settings(args)
     try:
-        report = evaluate_file(args.file, dialogue)
+        if args.jobs > 1:  # the file's cases shared among processes, one core each
+            cases = load_cases(args.file)
+            report = evaluate_in_processes(cases, settings.kb_path, settings.thresholds, args.jobs)
+        else:
+            report = evaluate_file(args.file, _dialogue(settings))
     except LabelledFileError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -435,6 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("file", help="labelled questions (YAML)")
             command.add_argument("--json", action="store_true", help="print JSON")
             command.add_argument("--failures", action="store_true", help="list the misses")
+            command.add_argument(
+                "--jobs", type=int, default=1, help="processes to share the cases (one core each)"
+            )
         elif name == "validate":
             command.add_argument("path", nargs="?", help="the file (default: --kb)")
             command.add_argument("--strict", action="store_true", help="warnings are errors")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,9 @@ from bot.arabic import (
     remove_diacritics,
     remove_tatweel,
 )
+from bot.config import Thresholds
 from bot.dialogue import Dialogue, Reply
+from bot.knowledge import load
 
 _SEATED_HAMZA = str.maketrans({"\u0624": "\u0648", "\u0626": "\u064a"})
 
@@ -212,3 +216,26 @@ def evaluate(cases: Iterable[Case], reply: Callable[[str], Reply]) -> Report:
 
 def evaluate_file(path: Path | str, dialogue: Dialogue) -> Report:
     return evaluate(load_cases(path), dialogue.reply)
+
+
+def evaluate_in_processes(
+    cases: Sequence[Case], kb_path: Path | str, thresholds: Thresholds, jobs: int
+) -> Report:
+    """evaluate() over a fresh Dialogue of ``kb_path``, the cases shared among ``jobs``
+    processes: the encoder reads on one thread, so a second core halves a long file's
+    time. The report is the same, in the cases' order."""
+    if jobs <= 1 or len(cases) < 2 * jobs:
+        return evaluate(cases, Dialogue(load(kb_path), thresholds=thresholds).reply)
+    chunks = [list(cases[i::jobs]) for i in range(jobs)]  # interleaved: each mixes tags
+    # spawned, not forked: the encoder's threads do not survive a fork
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        parts = list(pool.map(_judge_chunk, [(str(kb_path), thresholds, c) for c in chunks]))
+    outcomes = [parts[i % jobs][i // jobs] for i in range(len(cases))]
+    return Report(outcomes)
+
+
+def _judge_chunk(job: tuple[str, Thresholds, list[Case]]) -> list[Outcome]:
+    kb_path, thresholds, cases = job
+    dialogue = Dialogue(load(kb_path), thresholds=thresholds)
+    return [judge(case, dialogue.reply(case.question)) for case in cases]
