@@ -62,10 +62,10 @@ def cases() -> list[Case]:
 @pytest.fixture(scope="module")
 def report(cases: list[Case]) -> Report:
     # A fixed knowledge base and default thresholds: the same decisions every run. The
-    # file is long (2,500 questions, a minute on one core): both cores share it.
-    return evaluate_in_processes(
-        cases, DEFAULT_KB_PATH, Thresholds(), jobs=min(2, os.cpu_count() or 1)
-    )
+    # file is long (2,500 questions, a minute on one core): both cores share it, unless
+    # pytest-xdist already gives the other core the other tests.
+    jobs = 1 if os.environ.get("PYTEST_XDIST_WORKER") else min(2, os.cpu_count() or 1)
+    return evaluate_in_processes(cases, DEFAULT_KB_PATH, Thresholds(), jobs=jobs)
 
 
 def _in_scope(cases: list[Case]) -> list[Case]:
