@@ -347,16 +347,7 @@ class Brain:
             asked = [self.canonicalize(self.without_courtesies(text)).split()]
             start = 0
         else:
-            start = _first_asking(spans)
-            if not spans[start][2]:  # none opens with a question: one may ask within
-                start = next(
-                    (
-                        i
-                        for i, (begin, words, _asks) in enumerate(spans)
-                        if self._asks_within(words, _span_text(text, spans, i))
-                    ),
-                    0,
-                )
+            start = self._asking_sentence(text, spans)
             asked = [list(words) for _start, words, _asks in spans[start:]]
         clauses = self._clauses(_span_text(text, spans, start) if spans else text)
         scene = next(
@@ -365,6 +356,19 @@ class Brain:
         if sum(len(words) for words, _part in clauses[:scene]) >= _SCENE_WORDS:
             asked[0] = [w for words, _part in clauses[scene:] for w in words]
         return asked
+
+    def _asking_sentence(self, text: str, spans: Sequence[_Span]) -> int:
+        """The first sentence that asks by its mark or its opening word; failing that, the
+        first with a question word or a request within it; failing that, the first."""
+        first = _first_asking(spans)
+        if spans[first][2]:
+            return first
+        within = (
+            i
+            for i, (_start, words, _asks) in enumerate(spans)
+            if self._asks_within(words, _span_text(text, spans, i))
+        )
+        return next(within, 0)
 
     def _asks_within(self, words: Sequence[str], written: str) -> bool:
         """A question word anywhere in it, or a request ("أحتاج إلى معرفة…", "شرحي ليا
@@ -456,7 +460,10 @@ _REQUEST_WORDS = frozenset(
 )
 
 
-def _span_text(text: str, spans: Sequence[tuple[int, tuple[str, ...], bool]], i: int) -> str:
+_Span = tuple[int, tuple[str, ...], bool]  # a sentence: where it starts, its words, if it asks
+
+
+def _span_text(text: str, spans: Sequence[_Span], i: int) -> str:
     end = spans[i + 1][0] if i + 1 < len(spans) else len(text)
     return text[spans[i][0] : end]
 
