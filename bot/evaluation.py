@@ -224,8 +224,9 @@ def evaluate_in_processes(
     """evaluate() over a fresh Dialogue of ``kb_path``, the cases shared among ``jobs``
     processes: the encoder reads on one thread, so a second core halves a long file's
     time. The report is the same, in the cases' order."""
+    kb = load(kb_path)  # a bad file is reported here, as without processes, not by a worker
     if jobs <= 1 or len(cases) < 2 * jobs:
-        return evaluate(cases, Dialogue(load(kb_path), thresholds=thresholds).reply)
+        return evaluate(cases, Dialogue(kb, thresholds=thresholds).reply)
     chunks = [list(cases[i::jobs]) for i in range(jobs)]  # interleaved: each mixes tags
     # spawned, not forked: the encoder's threads do not survive a fork
     context = multiprocessing.get_context("spawn")

@@ -136,6 +136,20 @@ def test_eval_prints_a_table_by_tag(tmp_path: Path, small_kb_path: Path) -> None
     data = json.loads(bot("eval", str(cases), "--json", "--kb", str(small_kb_path)).stdout)
     assert data["by_tag"]["overall"]["accuracy"] == 100.0
     assert data["out_of_scope_answered"] == 0
+    # the same report with the cases shared among processes; a bad file named as without
+    more = tmp_path / "more.yaml"  # enough cases for two processes
+    more.write_text(
+        cases.read_text(encoding="utf-8")
+        + "- {q: متى تفتح المكتبة؟, tag: msa, expect: [التاسعة]}\n",
+        encoding="utf-8",
+    )
+    alone = bot("eval", str(more), "--kb", str(small_kb_path))
+    shared = bot("eval", str(more), "--jobs", "2", "--kb", str(small_kb_path))
+    assert shared.returncode == 0 and shared.stdout == alone.stdout, shared.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("entries:\n  - id: [broken\n", encoding="utf-8")
+    refused = bot("eval", str(more), "--jobs", "2", "--kb", str(bad))
+    assert refused.returncode == 2 and refused.stderr.startswith(f"{bad}:"), refused.stderr
 
 
 def test_ingest_own_article_to_stdout_and_file(tmp_path: Path) -> None:
