@@ -145,6 +145,7 @@ def load_encoder() -> E5Encoder | None:
             return _encoder
         try:
             _encoder = E5Encoder(threads=encoder_threads())
+            log.debug("semantic matching: %s on the %s engine", MODEL_ID, _encoder.engine)
         except Exception as exc:  # a missing wheel or engine must not stop the bot
             _encoder_failed = f"{type(exc).__name__}: {exc}"
             log.warning("semantic matching unavailable (%s); lexical matching only", exc)
