@@ -11,6 +11,7 @@ wheel's), whose vectors differ in the fourth decimal, enough to flip a case or
 two. Where the VNNI build runs, --write scores the file with both (the wheel's in
 a second process) and marks a failure that only one of them makes with
 ``engine:``, so that the test holds each machine to its own engine's list.
+Run it where the VNNI build runs: elsewhere it can only record the wheel's list.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from bot.config import DEFAULT_KB_PATH  # noqa: E402
 from bot.dialogue import Dialogue  # noqa: E402
 from bot.evaluation import evaluate, load_cases  # noqa: E402
 from bot.knowledge import load  # noqa: E402
-from bot.semantic import fast_engine, load_encoder  # noqa: E402
+from bot.semantic import encoder_engine  # noqa: E402
 
 LABELLED = ROOT / "tests" / "data" / "labelled.yaml"
 KNOWN = ROOT / "tests" / "data" / "known_failures.yaml"
@@ -96,10 +97,9 @@ def main() -> int:
     if args.json:
         print(json.dumps(failures, ensure_ascii=False))
         return 0
-    encoder = load_encoder()
-    engine = encoder.engine if encoder else "none"
+    engine = encoder_engine()
     by_engine = {engine: failures}
-    if engine == "vnni" and fast_engine():
+    if engine == "vnni":
         by_engine["wheel"] = _wheel_failures()
     listed = merge(by_engine)
     text = HEADER + yaml.safe_dump(listed, allow_unicode=True, sort_keys=False, width=1000)

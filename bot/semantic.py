@@ -152,6 +152,12 @@ def load_encoder() -> E5Encoder | None:
         return _encoder
 
 
+def encoder_engine() -> str:
+    """Which engine reads for the process's encoder: "vnni", "wheel", or "none"."""
+    encoder = load_encoder()
+    return encoder.engine if encoder else "none"
+
+
 def encoder_threads() -> int:
     """``FAQ_ENCODER_THREADS``: threads the encoder may use for one message (default 1).
 

@@ -979,7 +979,7 @@ static e5_model *e5_parse(const uint8_t *base, size_t size, void *map, size_t ma
 #ifdef E5_VNNI
     if (m->hd != 32) {
         fprintf(stderr, "e5: this build reads heads of 32, not %d\n", m->hd);
-        free(m); if (map) munmap(map, map_size); return NULL;
+        e5_free(m); return NULL;
     }
 #endif
 
@@ -1072,7 +1072,7 @@ static e5_model *e5_parse(const uint8_t *base, size_t size, void *map, size_t ma
             vmat_build(&ly->vv, ly->vw, m->H, m->H) || vmat_build(&ly->vao, ly->aow, m->H, m->H) ||
             vmat_build(&ly->vfi, ly->fiw, m->FF, m->H) || vmat_build(&ly->vfo, ly->fow, m->H, m->FF)) {
             fprintf(stderr, "e5: out of memory unpacking the weights\n");
-            return NULL;
+            free(dir); e5_free(m); return NULL;
         }
 #endif
     }

@@ -155,10 +155,9 @@ def _known() -> dict[str, str]:
     vectors differ in the fourth decimal; each is held to its own list)."""
     import yaml
 
-    from bot.semantic import load_encoder
+    from bot.semantic import encoder_engine
 
-    encoder = load_encoder()
-    engine = encoder.engine if encoder else "none"
+    engine = encoder_engine()
     listed = yaml.safe_load(KNOWN_FAILURES.read_text(encoding="utf-8")) or []
     return {item["q"]: item["got"] for item in listed if item.get("engine", engine) == engine}
 
