@@ -377,9 +377,11 @@ def cached_vectors(texts: Sequence[str], view: str, cache: Path):
 
     import numpy as np
 
-    from bot.semantic import MODEL_ID
+    from bot.semantic import MODEL_ID, encoder_engine
 
-    digest = hashlib.sha256("\x00".join([MODEL_ID, view, *texts]).encode()).hexdigest()[:24]
+    # keyed by the engine too: exact-duplicate entries tie, and mixed engines break ties
+    key = [MODEL_ID, encoder_engine(), view, *texts]
+    digest = hashlib.sha256("\x00".join(key).encode()).hexdigest()[:24]
     path = cache / f"{view}-{digest}.npy"
     if path.is_file():
         return np.load(path)
