@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint bench validate eval report clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py native/e5_vnni.c
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
