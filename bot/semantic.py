@@ -99,10 +99,14 @@ class E5Encoder:
             log.info("fast encoder engine not loaded (%s); the wheel's engine reads", exc)
             self._engine = None
             self._query_model = E5(num_threads=threads)
-        self.engine = "vnni" if self._engine else "wheel"
         self._query_lock = threading.Lock()  # the C engine holds one scratch buffer
         self._passage_model = None
         self._passage_lock = threading.Lock()
+
+    @property
+    def engine(self) -> str:
+        """Which engine runs the model: "vnni" (the project's build) or "wheel"."""
+        return "vnni" if self._engine else "wheel"
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
         with self._query_lock:
