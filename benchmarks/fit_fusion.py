@@ -55,6 +55,7 @@ from bot.fusion import (  # noqa: E402
     Policy,
     Scored,
     decide,
+    default_policy,
     features,
     message_features,
 )
@@ -140,7 +141,12 @@ class Rows:
         for i, case in enumerate(cases):
             reply = dialogue.reply(case.question)
             step = reply.decision.get("step")
-            if case.expect == "smalltalk" or step in ("smalltalk", "lacking", "too_long"):
+            if case.expect == "smalltalk" or step in (
+                "smalltalk",
+                "smalltalk_meaning",
+                "lacking",
+                "too_long",
+            ):
                 self.cases.append((case, [], {}, reply))
                 continue
             reading = dialogue.read(case.question, semantic=True)
@@ -283,7 +289,13 @@ def main() -> int:
         print(f"\n===== {'with' if use_memory else 'without'} the memory =====")
         rows = Rows(dialogue, cases, memory, groups, use_memory)
         policies[use_memory] = choose(rows, kb, files, cases)
-    policy = dataclasses.replace(policies[True], without_memory=policies[False])
+    # the small-talk rule is fitted apart (fit_smalltalk.py): kept as it is
+    kept = default_policy()
+    policy = dataclasses.replace(
+        policies[True],
+        without_memory=policies[False],
+        **({"smalltalk": kept.smalltalk} if kept is not None else {}),
+    )
     if args.write:
         header = (
             "# The fitted fusion of the engine's signals: written by "

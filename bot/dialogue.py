@@ -166,6 +166,7 @@ class Brain:
         # the encoder's view: questions and answer sentences; None runs lexical only
         encoder = load_encoder() if semantic else None
         self.semantic: SemanticIndex | None = None
+        self.smalltalk_meaning: SemanticIndex | None = None  # the patterns, one row per intent
         self.memory: Memory | None = None
         if encoder is not None:
             memory = load_memory(MODEL_ID)
@@ -182,6 +183,9 @@ class Brain:
                 {entry.id: entry.texts for entry in kb.entries},
                 {entry.id: _sentences(entry.answer) for entry in kb.entries},
                 encoder,
+            )
+            self.smalltalk_meaning = SemanticIndex(
+                {i.id: [p for p in i.patterns if normalize(p)] for i in kb.smalltalk}, {}, encoder
             )
         self.smalltalk_patterns: dict[str, str] = {}  # normalized pattern -> intent id
         for intent in kb.smalltalk:
@@ -252,6 +256,22 @@ class Brain:
             key, self.smalltalk_patterns.keys(), scorer=fuzz.ratio, score_cutoff=SMALLTALK_FUZZ
         )
         return self.smalltalk_patterns[best[0]] if best is not None else None
+
+    def smalltalk_by_meaning(self, text: str) -> tuple[str, float, float] | None:
+        """The small-talk intent nearest the message by meaning, its similarity, and the
+        best similarity to an entry's questions; None without the encoder."""
+        if self.semantic is None or self.smalltalk_meaning is None:
+            return None
+        # courtesies around a question are not what it says ("merci, et pour les
+        # handicapés ?"): the rest is what is compared, when there is a rest
+        rest, courtesy = self._strip_courtesies(self.normalized(text))
+        readings = [rest] if courtesy is not None and rest else encoder_readings(self, text)
+        talk = self.smalltalk_meaning.scores(readings).questions
+        if not talk:
+            return None
+        intent = max(talk, key=lambda key: talk[key])
+        entries = self.semantic.scores(readings).questions
+        return intent, talk[intent], max(entries.values(), default=0.0)
 
     def _symbols_intent(self, text: str) -> str | None:
         """The intent of the first known emoji of a message of emoji only, repeated or mixed."""
@@ -757,7 +777,8 @@ class Dialogue:
         """The reply to a user's message: the first step that decides, in order."""
         brain = self.brain
         text = text if isinstance(text, str) else ""
-        for step in (self._too_long, self._smalltalk, self._lacking, self._match):
+        steps = (self._too_long, self._smalltalk, self._lacking, self._smalltalk_by_meaning)
+        for step in (*steps, self._match):
             reply = step(brain, text)
             if reply is not None:
                 return reply
@@ -772,6 +793,25 @@ class Dialogue:
     def _smalltalk(self, brain: Brain, text: str) -> Reply | None:
         intent = brain.smalltalk_intent(text)
         return None if intent is None else self._small_talk_reply(brain, {"intent": intent})
+
+    def _smalltalk_by_meaning(self, brain: Brain, text: str) -> Reply | None:
+        """A short message nearer the small-talk patterns than any entry (the fitted rule)."""
+        rule = self._policy.smalltalk if self._policy is not None else None
+        words = len(brain.normalized(text).split())
+        if rule is None or not 0 < words <= rule.words:
+            return None
+        found = brain.smalltalk_by_meaning(text)
+        if found is None or not rule.holds(words, found[1], found[2]):
+            return None
+        intent, similarity, entry_similarity = found
+        decision: dict[str, object] = {
+            "step": "smalltalk_meaning",
+            "intent": intent,
+            "similarity": round(similarity, 3),
+            "entry_similarity": round(entry_similarity, 3),
+            "thresholds": {"similarity": rule.similarity, "lead": rule.lead, "words": rule.words},
+        }
+        return self._small_talk_reply(brain, decision)
 
     def _small_talk_reply(self, brain: Brain, decision: dict[str, object]) -> Reply:
         replies = brain.smalltalk_replies[str(decision["intent"])]

@@ -225,6 +225,45 @@ class Linear:
 
 
 @dataclass(frozen=True)
+class SmalltalkRule:
+    """Small talk read by meaning: a short message nearer the small-talk patterns than any
+    entry's question ("Tu es un humain ou une machine ?" where no pattern holds it).
+
+    Fitted by benchmarks/fit_smalltalk.py on the labelled cases; a similarity above 1
+    never holds (the rule is off).
+    """
+
+    similarity: float = 2.0  # cosine to the nearest small-talk pattern, at least
+    lead: float = 0.0  # ...above the best similarity to an entry's questions
+    words: int = 0  # in a message of at most this many words (small talk is short)
+    fitted: Mapping[str, object] = field(default_factory=dict)  # how, for people
+
+    def holds(self, words: int, similarity: float, entry_similarity: float) -> bool:
+        return (
+            0 < words <= self.words
+            and similarity >= self.similarity
+            and similarity - entry_similarity >= self.lead
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "similarity": self.similarity,
+            "lead": self.lead,
+            "words": self.words,
+            "fitted": dict(self.fitted),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> SmalltalkRule:
+        return cls(
+            similarity=float(data.get("similarity", 2.0)),  # type: ignore[arg-type]
+            lead=float(data.get("lead", 0.0)),  # type: ignore[arg-type]
+            words=int(data.get("words", 0)),  # type: ignore[call-overload]
+            fitted=dict(data.get("fitted") or {}),  # type: ignore[call-overload]
+        )
+
+
+@dataclass(frozen=True)
 class Policy:
     """A fitted choice among the candidates and "none of them", and its thresholds.
 
@@ -247,6 +286,7 @@ class Policy:
     # fitted on the same cases without the memory's signals: for a knowledge base the
     # memory does not know (another file, or entries rewritten since the fit)
     without_memory: Policy | None = None
+    smalltalk: SmalltalkRule = field(default_factory=SmalltalkRule)  # decided before the fusion
 
     def for_memory(self, available: bool) -> Policy:
         """The policy to use when the memory's signals are (not) there."""
@@ -276,6 +316,7 @@ class Policy:
             },
             "fitted": dict(self.fitted),
             **({"without_memory": self.without_memory.as_dict()} if self.without_memory else {}),
+            **({"smalltalk": self.smalltalk.as_dict()} if self.smalltalk.words else {}),
         }
 
     @classmethod
@@ -296,6 +337,7 @@ class Policy:
                 if data.get("without_memory")
                 else None
             ),
+            smalltalk=SmalltalkRule.from_dict(dict(data.get("smalltalk") or {})),  # type: ignore[call-overload]
         )
 
 
