@@ -680,6 +680,11 @@ def _read(
     question = brain.without_courtesies(asked)
     long = brain.sentence_count(text) > 1
     tokens = brain.tokens(question)
+    if long and asked != text and brain.matcher.names_nothing(tokens):
+        # the asking sentence names nothing of its own ("does the Entraide offer that?"):
+        # what is asked is the story's, so the words are read from the whole message
+        question = brain.without_courtesies(text)
+        tokens = brain.tokens(question)
     candidates = brain.matcher.rank(tokens, limit=MAX_CHOICES + 3)
     story = brain.stories.read(brain.normalized(text), brain.canonicalize(text))
     if brain.semantic is None or (policy is None and not semantic):
@@ -838,7 +843,8 @@ class Dialogue:
         policy = self._policy.for_memory(brain.memory is not None)
         scored = fused_scores(reading.signals, policy)
         status, chosen = fused_decision(scored, policy, long=reading.long)
-        either = [s for s in scored[:MAX_CHOICES] if s.probability >= policy.clarify]
+        # both sides were named: the second needs only to be related to be offered
+        either = [s for s in scored[:MAX_CHOICES] if s.probability >= policy.related]
         if status == "answered" and len(either) > 1 and brain.asks_either_or(text):
             # "training for women or for the young?": both sides were asked, let them pick
             status, chosen = "clarify", either

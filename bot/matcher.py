@@ -311,6 +311,12 @@ class Matcher:
             for entry, (score, coverage, index) in ranked
         ]
 
+    def names_nothing(self, query: str | Tokens) -> bool:
+        """True when every word of the query is one that most entries hold (or it has none):
+        "هل يوفر التعاون الوطني ذلك؟" names the institution, not what is asked of it."""
+        words = _query_tokens(query).words
+        return all(self._resolve(w) in self._common for w in words[:_MAX_QUERY_TOKENS])
+
     def novelty(self, query: str | Tokens) -> float:
         """0..1: the share of the query's informative weight that no indexed text holds.
 

@@ -277,3 +277,11 @@ def test_speed_on_a_knowledge_base_sized_index() -> None:
         m.rank(query)
         times.append(time.perf_counter() - started)
     assert statistics.median(times) < 0.002  # generous: the target is 0.2 ms
+
+
+def test_a_question_naming_only_what_most_entries_hold_names_nothing(matcher: Matcher) -> None:
+    # "التعاون الوطني" is in most entries: asking only about it asks for nothing of its own
+    assert matcher.names_nothing("هل ذلك عند التعاون الوطني؟")
+    assert matcher.names_nothing("كيف ذلك؟")  # no telling word at all
+    assert not matcher.names_nothing("هل يوفر التعاون الوطني دروس محو الأمية؟")
+    assert not matcher.names_nothing("هل يعطي التعاون الوطني قروضا؟")  # a word no entry has
