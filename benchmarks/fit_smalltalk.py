@@ -11,8 +11,9 @@ similarity to any entry's questions, is small talk.
 
 1. Every case is replied to with the rule off; its credit (the eval's) and
    whether it was a wrong answer are kept, with its words and similarities.
-2. The rule fires only on cases that reach it (not on those the patterns,
-   the lacking rules or the length limit decide). Firing on a small-talk case
+2. The rule fires only on cases that reach it: not on those the patterns,
+   the lacking rules, the length limit or `lexical_sure` decide (it is asked
+   once the encoder has read the message, so that it costs no encoding). Firing on a small-talk case
    earns its missing credit and undoes a wrong answer (a wrong answer costs
    four credits, as in the fusion's fit); firing on any other case loses its
    credit four times over: a citizen's real question answered with "you are
@@ -47,7 +48,8 @@ from bot.knowledge import load  # noqa: E402
 
 WRONG_COST = 4.0  # credits a wrong answer costs (the fusion's fit uses the same)
 LOST_COST = 4.0  # credits a real question turned into small talk costs
-UNREACHED = frozenset({"smalltalk", "lacking", "too_long"})  # steps before the rule
+# the steps that decide before the rule is asked (lexical_sure: without the encoder)
+UNREACHED = frozenset({"smalltalk", "lacking", "too_long", "lexical_sure", "lexical"})
 SIMILARITIES = np.round(np.arange(0.80, 0.975, 0.005), 3)
 LEADS = np.round(np.arange(0.0, 0.1001, 0.0025), 4)
 WORDS = (3, 4, 5, 6, 8, 10, 12)

@@ -266,11 +266,12 @@ class Brain:
         # handicapés ?"): the rest is what is compared, when there is a rest
         rest, courtesy = self._strip_courtesies(self.normalized(text))
         readings = [rest] if courtesy is not None and rest else encoder_readings(self, text)
-        talk = self.smalltalk_meaning.scores(readings).questions
+        vectors = self.semantic.query(readings)  # encoded once, for the entries too
+        talk = self.smalltalk_meaning.scores_of(vectors).questions
         if not talk:
             return None
         intent = max(talk, key=lambda key: talk[key])
-        entries = self.semantic.scores(readings).questions
+        entries = self.semantic.scores_of(vectors).questions
         return intent, talk[intent], max(entries.values(), default=0.0)
 
     def _symbols_intent(self, text: str) -> str | None:
@@ -782,8 +783,7 @@ class Dialogue:
         """The reply to a user's message: the first step that decides, in order."""
         brain = self.brain
         text = text if isinstance(text, str) else ""
-        steps = (self._too_long, self._smalltalk, self._lacking, self._smalltalk_by_meaning)
-        for step in (*steps, self._match):
+        for step in (self._too_long, self._smalltalk, self._lacking, self._match):
             reply = step(brain, text)
             if reply is not None:
                 return reply
@@ -840,6 +840,11 @@ class Dialogue:
         reading = _read(brain, text, self._policy)
         if reading.signals is None or self._policy is None:
             return self._decide(brain, reading, reading.lexical_step or "lexical", text)
+        # the encoder has read the message: small talk by meaning costs one product more
+        # (a question an entry's text holds word for word never gets here: lexical_sure)
+        talk = self._smalltalk_by_meaning(brain, text)
+        if talk is not None:
+            return talk
         policy = self._policy.for_memory(brain.memory is not None)
         scored = fused_scores(reading.signals, policy)
         status, chosen = fused_decision(scored, policy, long=reading.long)

@@ -288,7 +288,10 @@ class SemanticIndex:
 
     def scores(self, message: str | Sequence[str]) -> SemanticScores:
         """Similarities of the message (or the best of several readings of it) to each entry."""
-        query = self.query(message)
+        return self.scores_of(self.query(message))
+
+    def scores_of(self, query: np.ndarray) -> SemanticScores:
+        """The same for vectors encoded already (by another index of the same encoder)."""
         n = len(self.keys)
         best = np.zeros(2 * n)  # per entry and kind; a negative similarity counts as 0
         if len(self.vectors):
