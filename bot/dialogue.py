@@ -848,10 +848,10 @@ class Dialogue:
         policy = self._policy.for_memory(brain.memory is not None)
         scored = fused_scores(reading.signals, policy)
         status, chosen = fused_decision(scored, policy, long=reading.long)
-        # both sides were named: the second needs only to be related to be offered
+        # "training for women or for the young?": both sides were asked, let them pick
+        # (the second named needs only to be related to be offered)
         either = [s for s in scored[:MAX_CHOICES] if s.probability >= policy.related]
-        if status == "answered" and len(either) > 1 and brain.asks_either_or(text):
-            # "training for women or for the young?": both sides were asked, let them pick
+        if status != "no_match" and len(either) > 1 and brain.asks_either_or(text):
             status, chosen = "clarify", either
         if (
             status == "clarify"
