@@ -617,7 +617,9 @@ _ARABIC_RE = re.compile(r"[\u0621-\u064a]")
 class Reading:
     """One message as the matching step sees it: what is asked, by whom, every signal."""
 
-    question: str  # the asked part, courtesies off: what the lexical matchers read
+    # the asked part, courtesies off (the whole message when the asked part names
+    # nothing of its own): what the lexical matchers read
+    question: str
     long: bool  # several sentences: context or a story around the question
     candidates: list[Candidate]  # the lexical ranking over the entries' questions
     story: StoryReading
