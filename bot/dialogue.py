@@ -121,6 +121,10 @@ class Brain:
         self._sentences = lru_cache(maxsize=_NORMALIZED_CACHE)(self._sentences_new)
         # a message as the matchers read it: its canonical words, once per message
         self.tokens = lru_cache(maxsize=_NORMALIZED_CACHE)(self._tokens_new)
+        # "بغيت", "عافاك"… as the canonicalizer writes them: a scene holding one asks
+        self._request_words = frozenset(
+            w for request in _REQUEST_WORDS for w in self.canonicalize(request).split()
+        )
         self.matcher = Matcher(
             {entry.id: [self._text_tokens(t) for t in entry.texts] for entry in kb.entries},
             depth=FAQ_SHORTLIST,
@@ -333,8 +337,16 @@ class Brain:
             counted = [w for w in words[i + 1 : i + 6] if w not in STOP_WORDS][:3]
             if not counted or any(w in _TIME_UNITS or w.isdigit() for w in counted[:1]):
                 continue
-            if not any(self._is_counted(w) for w in counted):
-                return counted[0]
+            if any(self._is_counted(w) for w in counted):
+                continue
+            # "عدد الشراكات … شحال وصل": when what follows names nothing the knowledge
+            # base holds (a verb), the thing counted was named before the "how many"
+            before = [w for w in words[max(0, i - 4) : i] if w not in STOP_WORDS]
+            if self.matcher.novelty(" ".join(counted)) >= 1.0 and any(
+                self._is_counted(w) for w in before
+            ):
+                continue
+            return counted[0]
         return None
 
     def _is_counted(self, word: str) -> bool:
@@ -376,7 +388,23 @@ class Brain:
         )
         if sum(len(words) for words, _part in clauses[:scene]) >= _SCENE_WORDS:
             asked[0] = [w for words, _part in clauses[scene:] for w in words]
+        asked[0] = self._after_the_story(asked[0])
         return asked
+
+    def _after_the_story(self, words: list[str]) -> list[str]:
+        """A story told in one unpunctuated breath ("… كنقرا الورقة ديال الطبيب بوحدي واش
+        التعاون الوطني عندو …"): from its first question word on, when what precedes it
+        tells enough to be a story and asks for nothing itself."""
+        for i, word in enumerate(words):
+            if i < _STORY_WORDS:
+                if word in self._request_words:
+                    return words
+                continue
+            if word in self._request_words:
+                return words
+            if word in _ASKING_WORDS or (word in _QUESTION_WORDS and word != _WHAT):
+                return words[i:]
+        return words
 
     def _asking_sentence(self, text: str, spans: Sequence[_Span]) -> int:
         """The first sentence that asks by its mark or its opening word; failing that, the
@@ -464,6 +492,7 @@ class Brain:
 
 _CLAUSE_BREAK = re.compile(r"[،,]")
 _SCENE_WORDS = 5  # clauses before the asking one this long tell a story
+_STORY_WORDS = 10  # ...and words before a question word, in a sentence with no commas
 # canonical words that ask wherever they stand in a clause; ما asks too unless it
 # negates (ما كملاتش: the Darija negation closes its verb with ش), من may be "from"
 _ASKING_WORDS = frozenset(normalize(w) for w in ("هل", "كيف", "سبب", "اين", "متى", "عدد"))
@@ -477,6 +506,8 @@ _REQUEST_WORDS = frozenset(
         *("bghit", "bghina", "3afak", "3fak", "3tini", "voudrais", "aimerais", "savoir"),
         *("svp", "stp", "plait", "expliquer", "expliquez", "want", "need", "please"),
         *("explain", "tell"),
+        # "I need …" asks for something: "خاصني النصوص القانونية…", "j'ai besoin de…"
+        *("خاصني", "خصني", "خاصنا", "khasni", "khassni", "besoin"),
     )
 )
 
