@@ -12,6 +12,7 @@ the time to build the index and its peak memory, side by side in one run.
     .venv/bin/python benchmarks/q2q.py --ablations   # one design choice undone at a time
     .venv/bin/python benchmarks/q2q.py --fusion      # ways to fuse the matcher and e5
     .venv/bin/python benchmarks/q2q.py --fusion --ablations   # ...and the logit's feature groups
+    .venv/bin/python benchmarks/q2q.py --engines fused-cv    # the bot's fusion fitted on Q2Q
 
 ``--fusion`` fits nothing on the queries it reports: the z-score weight and the
 conditional logit are fitted on one half of the queries and scored on the other,
@@ -38,12 +39,16 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.arabic import STOP_WORDS, normalize, stem  # noqa: E402
 from bot.matcher import Matcher, Tokens, tokenize  # noqa: E402
+
+if TYPE_CHECKING:
+    from bot.fusion import Policy, Signals
 
 # <root>/../shared in the main checkout, <root>/../../shared in a worktree under wt/
 DEFAULT_DATA = next(
@@ -774,6 +779,138 @@ class Variant:
     note: str = ""
 
 
+# --- the bot's own fusion, its weights refitted on Q2Q ------------------------------
+#
+# `--engines fused` ranks with weights fitted on the FAQ's labelled cases; this asks
+# what the same method reaches with weights fitted on Q2Q itself: build_fused's
+# Signals, bot.fusion.features() on Signals.candidates(), fit_fusion's fit() (its
+# softmax over the candidates and "none", its L2), ranking by bot.fusion.score().
+
+
+CV_ENGINE = "fused-cv"  # --engines name; not in ENGINES: it needs the queries' labels to fit
+
+# fit_fusion's Rows.cases: (query, [(entry, its features, right?)], message features, reply)
+Case = tuple[str, list[tuple[str, dict[str, float], bool]], dict[str, float], None]
+
+
+def _fusion_rows_class():
+    """fit_fusion's Rows, filled from Q2Q's Signals instead of the FAQ's labelled cases."""
+    from fit_fusion import Rows  # benchmarks/ is sys.path[0] when this script runs
+
+    from bot.fusion import FEATURES, MEMORY_FEATURES, MESSAGE_FEATURES
+
+    class QueryRows(Rows):
+        def __init__(self, cases: list[Case]) -> None:
+            # fit() reads only these; Rows' own __init__ replays the FAQ's cases
+            self.cases = cases
+            # no memory of Q2Q questions: its features would be zero, so they are dropped
+            self.features = tuple(f for f in FEATURES if f not in MEMORY_FEATURES)
+            self.message_features = tuple(f for f in MESSAGE_FEATURES if f not in MEMORY_FEATURES)
+
+    return QueryRows
+
+
+def bot_fusion_signals(
+    protocol: Protocol, queries: Sequence[str], cache: Path, *, also: int = 0
+) -> tuple[list[Signals], list[float]]:
+    """Each query's Signals as build_fused builds them, and the time (ms) to build each.
+
+    also > 0: the matcher also scores e5's best ``also`` entries (``_ScoredToo``), so
+    that every semantic candidate has a lexical score.
+    """
+    from bot.fusion import Signals
+
+    entries = protocol.entries
+    index = {text: i for i, text in enumerate(entries)}
+    matcher = _ScoredToo({text: [text] for text in entries})
+    semantic = _semantic_index(entries)  # build_fused's index (its vectors cached by the bot)
+    vectors = cached_vectors(queries, "raw_q", cache)  # equal to the live ones, bit for bit
+    found: list[Signals] = []
+    times: list[float] = []
+    for i, query in enumerate(queries):
+        started = time.perf_counter()
+        meaning = semantic.scores_of(vectors[i : i + 1])
+        ranked = sorted(meaning.questions, key=meaning.questions.__getitem__, reverse=True)
+        matcher.also = [index[k] for k in ranked[:also]]
+        # every entry scored, then the matcher's own best TOP and the e5 ones asked for
+        scored = matcher.rank(query, limit=len(entries) if also else TOP)
+        asked = set(ranked[:also])
+        lexical = [c for n, c in enumerate(scored) if n < TOP or c.key in asked]
+        # ordered, not build_fused's set: ties (duplicate texts) then break the same every run
+        keys = dict.fromkeys([*(c.key for c in lexical), *ranked[:TOP]])
+        found.append(
+            Signals(
+                lexical={c.key: c.score for c in lexical},
+                coverage={c.key: c.coverage for c in lexical},
+                semantic={k: meaning.questions[k] for k in keys},
+                semantic_answer={k: meaning.questions[k] for k in keys},
+                novelty=matcher.novelty(query),
+                words=len(query.split()),
+            )
+        )
+        times.append((time.perf_counter() - started) * 1000)
+    return found, times
+
+
+def run_bot_fusion_cv(
+    protocol: Protocol, queries: Sequence[str], cache: Path, encode_ms: float
+) -> list[Variant]:
+    """The bot's fusion: shipped weights, then weights fitted on Q2Q by 2-fold CV."""
+    from fit_fusion import fit
+
+    from bot.fusion import default_policy, features, message_features, score
+
+    index = {text: i for i, text in enumerate(protocol.entries)}
+    relevant = protocol.relevant[: len(queries)]
+    folds = halves(len(queries))
+    rows_class = _fusion_rows_class()
+    variants: list[Variant] = []
+
+    def ranking(signals: Signals, policy: Policy) -> tuple[list[int], float]:
+        started = time.perf_counter()
+        ranked = [index[s.key] for s in score(signals, policy)[:TOP]]
+        return ranked, (time.perf_counter() - started) * 1000
+
+    def add(label: str, ranked: Sequence[Sequence[int]], ms: float, note: str) -> None:
+        p1, mrr = _figures(_ranks(protocol, ranked))
+        variants.append(Variant(label, p1, mrr, ms, note))
+
+    shipped = default_policy()
+    for also, what in ((0, "build_fused's signals"), (FUSION_DEPTH, "+ matcher scores e5's 20")):
+        signals, times = bot_fusion_signals(protocol, queries, cache, also=also)
+        if also == 0 and shipped is not None:  # the check: this path is --engines fused
+            out = [ranking(s, shipped.for_memory(False)) for s in signals]
+            ms = encode_ms + statistics.median(t + o[1] for t, o in zip(times, out, strict=True))
+            add(f"bot fusion, {what}, bot/fusion.yaml", [o[0] for o in out], ms, "on the FAQ")
+        # the candidates score() ranks, with fit_fusion's target: the right entries of the
+        # cluster, or "none" when the candidates hold none of them (as on the FAQ)
+        cases: list[Case] = []
+        for query, one, rel in zip(queries, signals, relevant, strict=True):
+            candidates = [(k, features(one, k), index[k] in rel) for k in one.candidates()]
+            cases.append((query, candidates, message_features(one), None))
+        rows = rows_class(cases)
+        ranked: list[list[int]] = [[] for _ in queries]
+        spent: list[float] = [0.0 for _ in queries]
+        notes: list[str] = []
+        for fit_on, report_on in ((folds[0], folds[1]), (folds[1], folds[0])):
+            policy = fit(rows, fit_on)
+            for i in report_on:
+                ranked[i], spent[i] = ranking(signals[i], policy)
+            right = sum(ranked[i][0] in relevant[i] for i in report_on if ranked[i])
+            notes.append(f"{right / len(report_on):.1%}")
+        ms = encode_ms + statistics.median(t + u for t, u in zip(times, spent, strict=True))
+        add(
+            f"bot fusion, {what}, fitted on Q2Q (fused-cv)",
+            ranked,
+            ms,
+            "halves " + " / ".join(notes),
+        )
+        # the ceiling: score() only reorders Signals.candidates(), the best 6 of each signal
+        reachable = sum(any(right for _k, _f, right in c[1]) for c in cases) / len(cases)
+        variants[-1].note += f"; a right entry among the candidates {reachable:.1%}"
+    return variants
+
+
 def run_fusion_variants(
     protocol: Protocol, limit: int | None, cache: Path, *, ablations: bool = False
 ) -> list[Variant]:
@@ -885,6 +1022,7 @@ def run_fusion_variants(
             lambda c, model, names=names: _logit_scores(c, names, model),
             sum(enc[v] for v in views) + work_ms,
         )
+    variants += run_bot_fusion_cv(protocol, queries, cache, enc["raw_q"])
     if ablations:
         # which of the one-view logit's extra features carry it: one group added, one taken out
         groups = {
@@ -1024,7 +1162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--limit", type=int, default=None, help="only the first N queries")
     parser.add_argument(
-        "--engines", default=",".join(ENGINES), help=f"comma-separated, among {','.join(ENGINES)}"
+        "--engines",
+        default=",".join(ENGINES),
+        help=f"comma-separated, among {','.join(ENGINES)},{CV_ENGINE} (the bot's fusion fitted "
+        "on Q2Q by 2-fold CV, with --cache)",
     )
     parser.add_argument(
         "--ablations",
@@ -1066,27 +1207,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_ablations(protocol, args.limit)
         return 0
     if args.fusion:
-        variants = run_fusion_variants(protocol, args.limit, args.cache, ablations=args.ablations)
-        print("\n| variant | P@1 | MRR@10 | ms/query (median) | fitted / per half |")
-        print("|---|---|---|---|---|")
-        for v in variants:
-            print(f"| {v.label} | {v.p_at_1:.1%} | {v.mrr:.3f} | {v.ms:.1f} | {v.note} |")
+        print_variants(
+            run_fusion_variants(protocol, args.limit, args.cache, ablations=args.ablations)
+        )
         return 0
 
     names = [n.strip() for n in args.engines.split(",") if n.strip()]
-    unknown = [n for n in names if n not in ENGINES]
+    unknown = [n for n in names if n not in ENGINES and n != CV_ENGINE]
     if unknown:
         parser.error(f"unknown engine(s): {', '.join(unknown)}")
-    results = [r for n in names if (r := run_engine(n, protocol, args.limit)) is not None]
+    results = [
+        r
+        for n in names
+        if n != CV_ENGINE and (r := run_engine(n, protocol, args.limit)) is not None
+    ]
 
-    print("\n| engine | P@1 | MRR@10 | ms/query (median) | build s | peak MB |")
-    print("|---|---|---|---|---|---|")
-    for r in results:
-        print(
-            f"| {r.name} | {r.p_at_1:.1%} | {r.mrr:.3f} | {r.median_ms:.3f} | "
-            f"{r.build_s:.2f} | {r.peak_mb:.1f} |"
-        )
+    if results:
+        print("\n| engine | P@1 | MRR@10 | ms/query (median) | build s | peak MB |")
+        print("|---|---|---|---|---|---|")
+        for r in results:
+            print(
+                f"| {r.name} | {r.p_at_1:.1%} | {r.mrr:.3f} | {r.median_ms:.3f} | "
+                f"{r.build_s:.2f} | {r.peak_mb:.1f} |"
+            )
+    if CV_ENGINE in names:
+        # fitted on the queries (2-fold CV): a table of its own, with each half's P@1
+        queries = protocol.queries[: args.limit] if args.limit else protocol.queries
+        encode_ms = live_encode_ms(queries, "raw_q")
+        print_variants(run_bot_fusion_cv(protocol, queries, args.cache, encode_ms))
     return 0
+
+
+def print_variants(variants: Sequence[Variant]) -> None:
+    print("\n| variant | P@1 | MRR@10 | ms/query (median) | fitted / per half |")
+    print("|---|---|---|---|---|")
+    for v in variants:
+        print(f"| {v.label} | {v.p_at_1:.1%} | {v.mrr:.3f} | {v.ms:.1f} | {v.note} |")
 
 
 if __name__ == "__main__":
