@@ -1,6 +1,7 @@
 """Fit the fusion of the signals (bot/fusion.yaml) by cross-validation on labelled cases.
 
 Usage: python benchmarks/fit_fusion.py [FILE ...] [--write]
+       [--with FEATURES] [--memoryless-with FEATURES] [--leave-out GROUPS [--failures]]
 (default file: tests/data/labelled.yaml, the project's own cases; never the file
 whose figure is reported as held out).
 
@@ -16,7 +17,10 @@ whose figure is reported as held out).
    penalty per wrong answer; the limits under which the lexical ranking is
    trusted alone ("lexical_sure", which saves the encoder's time) are the
    loosest that gave no wrong answer.
-5. The final model is fitted on every row. With --write, bot/fusion.yaml is
+5. The optional features (bot.fusion.OPTIONAL_FEATURES: focus, character n-grams)
+   are fitted in only when named (--with; --memoryless-with for the policy without
+   the memory): which to name is decided by --leave-out, the probes scored as unseen.
+6. The final model is fitted on every row. With --write, bot/fusion.yaml is
    written; without, the figures are only printed.
 
 The memory (bot/memory.py): every labelled question but small talk, with the
@@ -51,6 +55,7 @@ from bot.fusion import (  # noqa: E402
     FUSION_PATH,
     MEMORY_FEATURES,
     MESSAGE_FEATURES,
+    OPTIONAL_FEATURES,
     Linear,
     Policy,
     Scored,
@@ -128,10 +133,14 @@ class Rows:
     itself nor its writer's near-copies, as a fresh question would not.
     """
 
-    def __init__(self, dialogue: Dialogue, cases, memory: Memory, groups, use_memory: bool) -> None:
+    def __init__(
+        self, dialogue: Dialogue, cases, memory: Memory, groups, use_memory: bool, optional=()
+    ) -> None:
         self.cases = []  # (case, [(key, features, right)], message features, fixed reply)
         self.readings = {}
-        self.features = tuple(f for f in FEATURES if use_memory or f not in MEMORY_FEATURES)
+        self.features = tuple(
+            f for f in (*FEATURES, *optional) if use_memory or f not in MEMORY_FEATURES
+        )
         self.message_features = tuple(
             f for f in MESSAGE_FEATURES if use_memory or f not in MEMORY_FEATURES
         )
@@ -149,7 +158,7 @@ class Rows:
             ):
                 self.cases.append((case, [], {}, reply))
                 continue
-            reading = dialogue.read(case.question, semantic=True)
+            reading = dialogue.read(case.question, semantic=True, every_signal=True)
             assert reading.signals is not None, "the encoder is needed to fit the fusion"
             recall = (
                 memory.recall(
@@ -275,7 +284,23 @@ def main() -> int:
     parser.add_argument(
         "--failures", action="store_true", help="with --leave-out: each case not fully right"
     )
+    parser.add_argument(
+        "--with",
+        dest="optional",
+        default="",
+        metavar="FEATURES",
+        help=f"comma-separated optional features to fit in too: {', '.join(OPTIONAL_FEATURES)}",
+    )
+    parser.add_argument(
+        "--memoryless-with",
+        dest="memoryless",
+        default=None,
+        metavar="FEATURES",
+        help="the optional features of the policy without the memory (default: as --with)",
+    )
     args = parser.parse_args()
+    optional = _optional(parser, args.optional)
+    memoryless = optional if args.memoryless is None else _optional(parser, args.memoryless)
     files = [Path(f) for f in args.files] or [ROOT / "tests/data/labelled.yaml"]
     kb = load(args.kb)
     dialogue = Dialogue(kb, policy=None)
@@ -283,11 +308,14 @@ def main() -> int:
     memory, groups = _memory(dialogue.brain, cases)
     if args.leave_out:
         groups_out = args.leave_out.split(",")
-        return leave_out(dialogue, cases, memory, groups, groups_out, files, args.failures)
+        return leave_out(
+            dialogue, cases, memory, groups, groups_out, files, args.failures, optional, memoryless
+        )
     policies = {}
     for use_memory in (True, False):
         print(f"\n===== {'with' if use_memory else 'without'} the memory =====")
-        rows = Rows(dialogue, cases, memory, groups, use_memory)
+        chosen = optional if use_memory else memoryless
+        rows = Rows(dialogue, cases, memory, groups, use_memory, chosen)
         policies[use_memory] = choose(rows, kb, files, cases)
     # the small-talk rule is fitted apart (fit_smalltalk.py): kept as it is
     kept = default_policy()
@@ -311,7 +339,17 @@ def main() -> int:
     return 0
 
 
-def leave_out(dialogue, cases, memory, groups, left_out, files, failures=False) -> int:
+def _optional(parser: argparse.ArgumentParser, names: str) -> tuple[str, ...]:
+    chosen = tuple(f for f in names.split(",") if f)
+    unknown = set(chosen) - set(OPTIONAL_FEATURES)
+    if unknown:
+        parser.error(f"not an optional feature: {', '.join(sorted(unknown))}")
+    return chosen
+
+
+def leave_out(
+    dialogue, cases, memory, groups, left_out, files, failures=False, optional=(), memoryless=()
+) -> int:
     """Each group scored as a fresh probe: the fusion fitted on the other groups, the
     memory holding none of its cases (as the group-exclusion rule already gives)."""
     from bot.evaluation import judge
@@ -319,7 +357,8 @@ def leave_out(dialogue, cases, memory, groups, left_out, files, failures=False) 
     kb = dialogue.kb
     results = []
     for use_memory in (False, True):
-        rows = Rows(dialogue, cases, memory, groups, use_memory)
+        chosen = optional if use_memory else memoryless
+        rows = Rows(dialogue, cases, memory, groups, use_memory, chosen)
         for group in left_out:
             inside = {i for i, c in enumerate(cases) if c.group == group}
             policy = choose(rows, kb, files, cases, set(range(len(cases))) - inside)

@@ -788,6 +788,13 @@ class Variant:
 
 
 CV_ENGINE = "fused-cv"  # --engines name; not in ENGINES: it needs the queries' labels to fit
+# bot.fusion's optional features, fitted in or not (fit_fusion.py --with on the FAQ)
+OPTIONAL_SETS: tuple[tuple[str, ...], ...] = (
+    (),
+    ("chargram", "chargram_lead"),
+    ("focus", "entry_focus"),
+    ("focus", "entry_focus", "chargram", "chargram_lead"),
+)
 
 # fit_fusion's Rows.cases: (query, [(entry, its features, right?)], message features, reply)
 Case = tuple[str, list[tuple[str, dict[str, float], bool]], dict[str, float], None]
@@ -800,11 +807,11 @@ def _fusion_rows_class():
     from bot.fusion import FEATURES, MEMORY_FEATURES, MESSAGE_FEATURES
 
     class QueryRows(Rows):
-        def __init__(self, cases: list[Case]) -> None:
+        def __init__(self, cases: list[Case], optional: Sequence[str] = ()) -> None:
             # fit() reads only these; Rows' own __init__ replays the FAQ's cases
             self.cases = cases
             # no memory of Q2Q questions: its features would be zero, so they are dropped
-            self.features = tuple(f for f in FEATURES if f not in MEMORY_FEATURES)
+            self.features = tuple(f for f in (*FEATURES, *optional) if f not in MEMORY_FEATURES)
             self.message_features = tuple(f for f in MESSAGE_FEATURES if f not in MEMORY_FEATURES)
 
     return QueryRows
@@ -818,11 +825,13 @@ def bot_fusion_signals(
     also > 0: the matcher also scores e5's best ``also`` entries (``_ScoredToo``), so
     that every semantic candidate has a lexical score.
     """
+    from bot.chargrams import CharGrams
     from bot.fusion import Signals
 
     entries = protocol.entries
     index = {text: i for i, text in enumerate(entries)}
     matcher = _ScoredToo({text: [text] for text in entries})
+    chargrams = CharGrams({text: [text] for text in entries})
     semantic = _semantic_index(entries)  # build_fused's index (its vectors cached by the bot)
     vectors = cached_vectors(queries, "raw_q", cache)  # equal to the live ones, bit for bit
     found: list[Signals] = []
@@ -838,6 +847,7 @@ def bot_fusion_signals(
         lexical = [c for n, c in enumerate(scored) if n < TOP or c.key in asked]
         # ordered, not build_fused's set: ties (duplicate texts) then break the same every run
         keys = dict.fromkeys([*(c.key for c in lexical), *ranked[:TOP]])
+        focus = matcher.focus(query, keys)
         found.append(
             Signals(
                 lexical={c.key: c.score for c in lexical},
@@ -846,6 +856,10 @@ def bot_fusion_signals(
                 semantic_answer={k: meaning.questions[k] for k in keys},
                 novelty=matcher.novelty(query),
                 words=len(query.split()),
+                # the optional signals (bot.fusion.OPTIONAL_FEATURES), as the bot's _read
+                focus={k: f[0] for k, f in focus.items()},
+                entry_focus={k: f[1] for k, f in focus.items()},
+                chargram=chargrams.similarities(query, keys),
             )
         )
         times.append((time.perf_counter() - started) * 1000)
@@ -888,26 +902,29 @@ def run_bot_fusion_cv(
         for query, one, rel in zip(queries, signals, relevant, strict=True):
             candidates = [(k, features(one, k), index[k] in rel) for k in one.candidates()]
             cases.append((query, candidates, message_features(one), None))
-        rows = rows_class(cases)
-        ranked: list[list[int]] = [[] for _ in queries]
-        spent: list[float] = [0.0 for _ in queries]
-        notes: list[str] = []
-        for fit_on, report_on in ((folds[0], folds[1]), (folds[1], folds[0])):
-            policy = fit(rows, fit_on)
-            for i in report_on:
-                ranked[i], spent[i] = ranking(signals[i], policy)
-            right = sum(ranked[i][0] in relevant[i] for i in report_on if ranked[i])
-            notes.append(f"{right / len(report_on):.1%}")
-        ms = encode_ms + statistics.median(t + u for t, u in zip(times, spent, strict=True))
-        add(
-            f"bot fusion, {what}, fitted on Q2Q (fused-cv)",
-            ranked,
-            ms,
-            "halves " + " / ".join(notes),
-        )
-        # the ceiling: score() only reorders Signals.candidates(), the best 6 of each signal
-        reachable = sum(any(right for _k, _f, right in c[1]) for c in cases) / len(cases)
-        variants[-1].note += f"; a right entry among the candidates {reachable:.1%}"
+        # the optional features (fit_fusion.py --with) only on build_fused's signals
+        for optional in OPTIONAL_SETS if also == 0 else ((),):
+            rows = rows_class(cases, optional)
+            ranked: list[list[int]] = [[] for _ in queries]
+            spent: list[float] = [0.0 for _ in queries]
+            notes: list[str] = []
+            for fit_on, report_on in ((folds[0], folds[1]), (folds[1], folds[0])):
+                policy = fit(rows, fit_on)
+                for i in report_on:
+                    ranked[i], spent[i] = ranking(signals[i], policy)
+                right = sum(ranked[i][0] in relevant[i] for i in report_on if ranked[i])
+                notes.append(f"{right / len(report_on):.1%}")
+            ms = encode_ms + statistics.median(t + u for t, u in zip(times, spent, strict=True))
+            extra = f" + {', '.join(optional)}" if optional else ""
+            add(
+                f"bot fusion, {what}{extra}, fitted on Q2Q (fused-cv)",
+                ranked,
+                ms,
+                "halves " + " / ".join(notes),
+            )
+            # the ceiling: score() only reorders Signals.candidates(), the best 6 of each
+            reachable = sum(any(right for _k, _f, right in c[1]) for c in cases) / len(cases)
+            variants[-1].note += f"; a right entry among the candidates {reachable:.1%}"
     return variants
 
 

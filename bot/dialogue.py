@@ -12,12 +12,13 @@ import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
 from bot.arabic import STOP_WORDS, normalize, stem
+from bot.chargrams import CharGrams
 from bot.config import Settings, Thresholds
 from bot.dialect import Canonicalizer, canonicalizer_for, default_lexicon
 from bot.fusion import Policy, Signals, default_policy
@@ -239,6 +240,14 @@ class Brain:
     def _tokens_new(self, text: str) -> Tokens:
         """A message as the matchers read it, cut where they would cut a text."""
         return self._text_tokens(text[:MAX_QUERY_CHARS])
+
+    @cached_property
+    def chargrams(self) -> CharGrams:
+        """The entries' texts by their character n-grams: a signal the stemmer cannot
+        miss, built on first use (only a policy that weighs it asks)."""
+        return CharGrams(
+            {entry.id: [self.canonicalize(t) for t in entry.texts] for entry in self.kb.entries}
+        )
 
     def canonicalize(self, text: str) -> str:
         """The text in canonical standard-Arabic words (dialect, Arabizi, French mapped)."""
@@ -621,25 +630,6 @@ def _by_answer_evidence(
     return close
 
 
-def _facets_of_one_subject(kb: KnowledgeBase, keys: list[str]) -> bool:
-    """Two close entries that each offer the other as a follow-up.
-
-    Staff linked them as two sides of one subject (how many partnerships / why
-    partnerships), so answering the first loses nothing when both hold the
-    question: the other is among its follow-up buttons, one tap away, as a
-    "did you mean" would have been.
-    """
-    if len(keys) != 2:
-        return False
-    first, second = kb.entry(keys[0]), kb.entry(keys[1])
-    return (
-        first is not None
-        and second is not None
-        and second.id in first.follow_up
-        and first.id in second.follow_up
-    )
-
-
 _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _ARABIC_RE = re.compile(r"[\u0621-\u064a]")
 
@@ -708,7 +698,12 @@ def encoder_readings(brain: Brain, text: str) -> list[str]:
 
 
 def _read(
-    brain: Brain, text: str, policy: Policy | None, *, semantic: bool | None = None
+    brain: Brain,
+    text: str,
+    policy: Policy | None,
+    *,
+    semantic: bool | None = None,
+    every_signal: bool = False,
 ) -> Reading:
     asked = brain.asked_part(text)
     question = brain.without_courtesies(asked)
@@ -740,6 +735,21 @@ def _read(
         if brain.memory
         else Recall({}, 0.0)
     )
+    keys = list(meaning.questions)
+    # the policy that will decide (for a file the memory knows, or not) may not weigh the
+    # optional signals: they are worked out for it only if it does, and always for a fit
+    deciding = policy.for_memory(brain.memory is not None) if policy else None
+    every_signal = every_signal or deciding is None
+    focus = (
+        brain.matcher.focus(tokens, keys)
+        if every_signal or _weighs(deciding, "focus", "entry_focus")
+        else {}
+    )
+    chargram = (
+        brain.chargrams.similarities(brain.canonicalize(question), keys)
+        if every_signal or _weighs(deciding, "chargram", "chargram_lead")
+        else {}
+    )
     signals = Signals(
         lexical={c.key: c.score for c in candidates},
         coverage={c.key: c.coverage for c in candidates},
@@ -752,12 +762,19 @@ def _read(
         memory_none=recall.none,
         memory_words=recall.words,
         memory_words_none=recall.words_none,
+        focus={key: f[0] for key, f in focus.items()},
+        entry_focus={key: f[1] for key, f in focus.items()},
+        chargram=chargram,
         long=long,
         words=len(brain.normalized(text).split()),
         novelty=brain.matcher.novelty(tokens),
         answer_novelty=brain.answer_matcher.novelty(tokens),
     )
     return Reading(question, long, candidates, story, signals)
+
+
+def _weighs(policy: Policy | None, *features: str) -> bool:
+    return policy is not None and any(policy.weighs(f) for f in features)
 
 
 class Dialogue:
@@ -865,9 +882,12 @@ class Dialogue:
         related = [c for c in candidates if c.score >= self.thresholds.related]
         return self._no_match(brain, related, {"step": "lacking", **lacking}, lacking=True)
 
-    def read(self, text: str, *, semantic: bool | None = None) -> Reading:
-        """Every signal on one message (the semantic one when it is needed, or asked for)."""
-        return _read(self.brain, text, self._policy, semantic=semantic)
+    def read(
+        self, text: str, *, semantic: bool | None = None, every_signal: bool = False
+    ) -> Reading:
+        """Every signal on one message (the semantic one when it is needed, or asked for;
+        the optional ones the policy does not weigh, when asked for: a fit wants them)."""
+        return _read(self.brain, text, self._policy, semantic=semantic, every_signal=every_signal)
 
     def _match(self, brain: Brain, text: str) -> Reply:
         reading = _read(brain, text, self._policy)
@@ -888,7 +908,8 @@ class Dialogue:
             status, chosen = "clarify", either
         if (
             status == "clarify"
-            and _facets_of_one_subject(brain.kb, [s.key for s in chosen])
+            and len(chosen) == 2
+            and brain.kb.facets_of_one_subject(chosen[0].key, chosen[1].key)
             and all(s.probability >= policy.answer for s in chosen)
         ):
             status, chosen = "answered", chosen[:1]
@@ -938,8 +959,9 @@ class Dialogue:
         if status == "clarify" and len(chosen) > 1 and question:
             chosen = _by_answer_evidence(brain, question, chosen, self.thresholds.evidence)
             if len(chosen) == 1 or (
-                chosen[1].score >= self.thresholds.facets
-                and _facets_of_one_subject(brain.kb, [c.key for c in chosen])
+                len(chosen) == 2
+                and chosen[1].score >= self.thresholds.facets
+                and brain.kb.facets_of_one_subject(chosen[0].key, chosen[1].key)
             ):
                 status = "answered"
         top = candidates[0] if candidates else None

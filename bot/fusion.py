@@ -43,6 +43,14 @@ FEATURES = (  # of one candidate entry
     "memory_words",  # the lexical score of the most similar labelled question it answers
     "memory_words_lead",
 )
+# Computed only for a policy that weighs them: fitted in when cross-validation on a
+# knowledge base's own labelled cases says they help (`fit_fusion.py --with`)
+OPTIONAL_FEATURES = (
+    "focus",  # 1 when the message's first telling word (what is asked for) is the entry's
+    "entry_focus",  # 1 when what one of the entry's texts asks for is among the message's words
+    "chargram",  # character n-gram cosine to the entry's nearest question (bot/chargrams.py)
+    "chargram_lead",
+)
 MESSAGE_FEATURES = (  # of the message: they speak for "none of the entries"
     "long",  # several sentences (a story or context)
     "novelty",  # share of its telling words that no text of the knowledge base holds
@@ -76,6 +84,9 @@ class Signals:
     memory_none: float = 0.0  # cosine to the nearest out-of-scope example
     memory_words: Mapping[str, float] = field(default_factory=dict)  # 0..1, by entry
     memory_words_none: float = 0.0
+    focus: Mapping[str, float] = field(default_factory=dict)  # 0 or 1, by entry
+    entry_focus: Mapping[str, float] = field(default_factory=dict)
+    chargram: Mapping[str, float] = field(default_factory=dict)  # cosine, by entry
     long: bool = False
     novelty: float = 0.0
     answer_novelty: float = 0.0
@@ -152,6 +163,10 @@ def features(signals: Signals, key: str, shared=None) -> dict[str, float]:
         "memory_first": _first(signals.memory, key),
         "memory_words": signals.memory_words.get(key, 0.0),
         "memory_words_lead": _lead(signals.memory_words, key),
+        "focus": signals.focus.get(key, 0.0),
+        "entry_focus": signals.entry_focus.get(key, 0.0),
+        "chargram": signals.chargram.get(key, 0.0),
+        "chargram_lead": _lead(signals.chargram, key),
     }
 
 
@@ -287,6 +302,10 @@ class Policy:
     # memory does not know (another file, or entries rewritten since the fit)
     without_memory: Policy | None = None
     smalltalk: SmalltalkRule = field(default_factory=SmalltalkRule)  # decided before the fusion
+
+    def weighs(self, feature: str) -> bool:
+        """Whether the entries' scores use this feature (an optional one costs time)."""
+        return bool(self.entry.weights.get(feature))
 
     def for_memory(self, available: bool) -> Policy:
         """The policy to use when the memory's signals are (not) there."""

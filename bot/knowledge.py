@@ -180,6 +180,21 @@ class KnowledgeBase:
     def in_category(self, category_id: str) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.category == category_id)
 
+    def facets_of_one_subject(self, first_id: str, second_id: str) -> bool:
+        """Two entries that each offer the other as a follow-up.
+
+        Staff linked them as two sides of one subject (how many partnerships / why
+        partnerships), so answering the first of two close ones loses nothing: the
+        other is among its follow-up buttons, one tap away, as a "did you mean" was.
+        """
+        first, second = self.entry(first_id), self.entry(second_id)
+        return (
+            first is not None
+            and second is not None
+            and second.id in first.follow_up
+            and first.id in second.follow_up
+        )
+
     @property
     def _by_id(self) -> dict[str, Entry]:
         index = self.__dict__.get("_index")

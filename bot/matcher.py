@@ -35,7 +35,7 @@ import functools
 import heapq
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -181,6 +181,17 @@ class Matcher:
         # Words in more than half of the entries: recall skips them when rarer
         # words have found enough texts (the scoring stage still counts them).
         self._common = frozenset(s for s, f in df.items() if f > n / 2)
+        # what each entry speaks of, and what its texts ask for: in an Arabic question
+        # the first telling word after the interrogative is what is asked for (شروط,
+        # عدد, أهداف), which coverage counts as one word among others
+        self._key_index = {key: i for i, key in enumerate(self._keys)}
+        self._entry_stems = [frozenset(stem_set) for stem_set in per_entry]
+        heads: list[set[str]] = [set() for _ in self._keys]
+        for entry, _text, stems, _types in analysed:
+            head = next((s for s in stems if s not in self._common), None)
+            if head is not None:
+                heads[entry].add(head)
+        self._entry_heads = [frozenset(h) for h in heads]
 
         total_len = sum(len(stems) for _e, _t, stems, _ty in analysed)
         avg_len = total_len / len(analysed) if total_len else 1.0
@@ -310,6 +321,20 @@ class Matcher:
             )
             for entry, (score, coverage, index) in ranked
         ]
+
+    def focus(self, query: str | Tokens, keys: Iterable[str]) -> dict[str, tuple[float, float]]:
+        """Per entry: (the query's first telling word is among the entry's words, the first
+        telling word of one of the entry's texts is among the query's), 1.0 or 0.0."""
+        stems = [self._resolve(w) for w in _query_tokens(query).words[:_MAX_QUERY_TOKENS]]
+        head = next((s for s in stems if s not in self._common), None)
+        if head is None:
+            return {}
+        wanted = frozenset(stems)
+        return {
+            key: (float(head in self._entry_stems[i]), float(bool(self._entry_heads[i] & wanted)))
+            for key in keys
+            if (i := self._key_index.get(key)) is not None
+        }
 
     def names_nothing(self, query: str | Tokens) -> bool:
         """True when every word of the query is one that most entries hold (or it has none):

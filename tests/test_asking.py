@@ -30,6 +30,12 @@ def dialogue() -> Dialogue:
         # a request, no question word: who asks (a student) is not what is asked
         "أنا طالبة فالجامعة وكنوجد بحث على المؤسسات العمومية."
         " عطيني عافاك التاريخ اللي تأسس فيه التعاون الوطني.",
+        # "I need …" is the request; "I am a student" is who asks
+        "أنا طالب فالماستر وكنوجد بحث على المؤسسات الاجتماعية."
+        " خاصني النص القانوني اللي تأسس بيه التعاون الوطني.",
+        # one breath, no commas: the phone and the medicine are her life, not the question
+        "انا مرا عندي 60 عام عايشة بوحدي وكنشوف الميساجات فالتيليفون وما كنعرفش نقرا"
+        " الورقة ديال الدوا واش التعاون الوطني عندو القراية للكبار",
     ],
 )
 def test_the_scene_of_a_story_is_not_what_it_asks_for(dialogue: Dialogue, story: str) -> None:
@@ -56,6 +62,25 @@ def test_a_refusal_never_rests_on_a_guessed_typo(dialogue: Dialogue) -> None:
     # الحالة (the case) is one letter from الحالية (current): no "current figures" asked
     reply = dialogue.reply("هل تدخل هذه الحالة ضمن اهتمامات التعاون الوطني؟")
     assert reply.decision["step"] != "lacking"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "شحال هادي تأسس التعاون الوطني؟",  # "how long ago": a date, which the source gives
+        "ch7al hadi t2assas ta3awon lwatani?",
+        "عدد الشراكات مع المجتمع المدني شحال وصل؟",  # what is counted comes first
+    ],
+)
+def test_how_long_ago_and_a_count_named_first_are_answered(
+    dialogue: Dialogue, question: str
+) -> None:
+    assert dialogue.reply(question).decision["step"] != "lacking", question
+
+
+def test_a_count_of_something_unnamed_is_still_refused(dialogue: Dialogue) -> None:
+    decision = dialogue.reply("شحال من طوموبيل عند التعاون الوطني؟").decision
+    assert decision["step"] == "lacking", decision
 
 
 def test_until_now_asks_for_the_latest_figure_not_for_news(dialogue: Dialogue) -> None:
