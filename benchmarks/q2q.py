@@ -259,19 +259,24 @@ def build_e5(entries: Sequence[str]) -> Callable[[str], list[int]]:
 
 def build_fused(entries: Sequence[str]) -> Callable[[str], list[int]]:
     """The bot's own fusion: lexical and semantic signals, the fitted policy (bot/fusion.yaml)."""
-    from bot.fusion import Signals, default_policy, score
+    from bot.chargrams import CharGrams
+    from bot.fusion import OPTIONAL_FEATURES, Signals, default_policy, score
 
     policy = default_policy()
     policy = policy.for_memory(False) if policy else None  # no memory of Q2Q questions
     index = {text: i for i, text in enumerate(entries)}
     matcher = Matcher({text: [text] for text in entries})
     semantic = _semantic_index(entries)
+    # the optional signals, worked out as the bot's _read does: only if the policy weighs them
+    weighs = policy is not None and any(policy.weighs(f) for f in OPTIONAL_FEATURES)
+    chargrams = CharGrams({text: [text] for text in entries}) if weighs else None
 
     def search(query: str) -> list[int]:
         lexical = matcher.rank(query, limit=TOP)
         meaning = semantic.scores(query)
         best = sorted(meaning.questions, key=meaning.questions.__getitem__, reverse=True)[:TOP]
         keys = {c.key for c in lexical} | set(best)
+        focus = matcher.focus(query, keys) if weighs else {}
         signals = Signals(
             lexical={c.key: c.score for c in lexical},
             coverage={c.key: c.coverage for c in lexical},
@@ -279,6 +284,9 @@ def build_fused(entries: Sequence[str]) -> Callable[[str], list[int]]:
             semantic_answer={k: meaning.questions[k] for k in keys},
             novelty=matcher.novelty(query),
             words=len(query.split()),
+            focus={k: f[0] for k, f in focus.items()},
+            entry_focus={k: f[1] for k, f in focus.items()},
+            chargram=chargrams.similarities(query, keys) if chargrams else {},
         )
         return [index[s.key] for s in score(signals, policy)[:TOP]]
 
