@@ -260,7 +260,7 @@ def build_e5(entries: Sequence[str]) -> Callable[[str], list[int]]:
 def build_fused(entries: Sequence[str]) -> Callable[[str], list[int]]:
     """The bot's own fusion: lexical and semantic signals, the fitted policy (bot/fusion.yaml)."""
     from bot.chargrams import CharGrams
-    from bot.fusion import OPTIONAL_FEATURES, Signals, default_policy, score
+    from bot.fusion import OPTIONAL_FEATURES, default_policy, score
 
     policy = default_policy()
     policy = policy.for_memory(False) if policy else None  # no memory of Q2Q questions
@@ -276,21 +276,30 @@ def build_fused(entries: Sequence[str]) -> Callable[[str], list[int]]:
         meaning = semantic.scores(query)
         best = sorted(meaning.questions, key=meaning.questions.__getitem__, reverse=True)[:TOP]
         keys = {c.key for c in lexical} | set(best)
-        focus = matcher.focus(query, keys) if weighs else {}
-        signals = Signals(
-            lexical={c.key: c.score for c in lexical},
-            coverage={c.key: c.coverage for c in lexical},
-            semantic={k: meaning.questions[k] for k in keys},
-            semantic_answer={k: meaning.questions[k] for k in keys},
-            novelty=matcher.novelty(query),
-            words=len(query.split()),
-            focus={k: f[0] for k, f in focus.items()},
-            entry_focus={k: f[1] for k, f in focus.items()},
-            chargram=chargrams.similarities(query, keys) if chargrams else {},
-        )
+        signals = _signals(query, lexical, meaning.questions, keys, matcher, chargrams)
         return [index[s.key] for s in score(signals, policy)[:TOP]]
 
     return search
+
+
+def _signals(query: str, lexical, cosines, keys, matcher: Matcher, chargrams):
+    """One query's Signals as the bot's _read builds them: the matcher's candidates, the
+    encoder's cosines (questions only: Q2Q has no answers), and the optional signals
+    (bot.fusion.OPTIONAL_FEATURES) when there is a character n-gram index to read."""
+    from bot.fusion import Signals
+
+    focus = matcher.focus(query, keys) if chargrams is not None else {}
+    return Signals(
+        lexical={c.key: c.score for c in lexical},
+        coverage={c.key: c.coverage for c in lexical},
+        semantic={k: cosines[k] for k in keys},
+        semantic_answer={k: cosines[k] for k in keys},
+        novelty=matcher.novelty(query),
+        words=len(query.split()),
+        focus={k: f[0] for k, f in focus.items()},
+        entry_focus={k: f[1] for k, f in focus.items()},
+        chargram=chargrams.similarities(query, keys) if chargrams is not None else {},
+    )
 
 
 ENGINES: dict[str, tuple[str, Build, str | None]] = {
@@ -834,7 +843,6 @@ def bot_fusion_signals(
     that every semantic candidate has a lexical score.
     """
     from bot.chargrams import CharGrams
-    from bot.fusion import Signals
 
     entries = protocol.entries
     index = {text: i for i, text in enumerate(entries)}
@@ -855,21 +863,7 @@ def bot_fusion_signals(
         lexical = [c for n, c in enumerate(scored) if n < TOP or c.key in asked]
         # ordered, not build_fused's set: ties (duplicate texts) then break the same every run
         keys = dict.fromkeys([*(c.key for c in lexical), *ranked[:TOP]])
-        focus = matcher.focus(query, keys)
-        found.append(
-            Signals(
-                lexical={c.key: c.score for c in lexical},
-                coverage={c.key: c.coverage for c in lexical},
-                semantic={k: meaning.questions[k] for k in keys},
-                semantic_answer={k: meaning.questions[k] for k in keys},
-                novelty=matcher.novelty(query),
-                words=len(query.split()),
-                # the optional signals (bot.fusion.OPTIONAL_FEATURES), as the bot's _read
-                focus={k: f[0] for k, f in focus.items()},
-                entry_focus={k: f[1] for k, f in focus.items()},
-                chargram=chargrams.similarities(query, keys),
-            )
-        )
+        found.append(_signals(query, lexical, meaning.questions, keys, matcher, chargrams))
         times.append((time.perf_counter() - started) * 1000)
     return found, times
 

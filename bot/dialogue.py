@@ -405,13 +405,10 @@ class Brain:
         التعاون الوطني عندو …"): from its first question word on, when what precedes it
         tells enough to be a story and asks for nothing itself."""
         for i, word in enumerate(words):
-            if i < _STORY_WORDS:
-                if word in self._request_words:
-                    return words
-                continue
             if word in self._request_words:
                 return words
-            if word in _ASKING_WORDS or (word in _QUESTION_WORDS and word != _WHAT):
+            asks = word in _ASKING_WORDS or (word in _QUESTION_WORDS and word != _WHAT)
+            if asks and i >= _STORY_WORDS:
                 return words[i:]
         return words
 
