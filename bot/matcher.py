@@ -185,7 +185,7 @@ class Matcher:
         # the first telling word after the interrogative is what is asked for (شروط,
         # عدد, أهداف), which coverage counts as one word among others
         self._key_index = {key: i for i, key in enumerate(self._keys)}
-        self._entry_stems = [frozenset(stem_set) for stem_set in per_entry]
+        self._entry_stems = per_entry  # read only from here on
         heads: list[set[str]] = [set() for _ in self._keys]
         for entry, _text, stems, _types in analysed:
             head = next((s for s in stems if s not in self._common), None)
