@@ -245,13 +245,26 @@ class KnowledgeSource:
             kb = parse(decode(raw, str(self.path)), str(self.path))
             brain = self._build(kb)
         except KnowledgeBaseError as exc:
+            if not force and self._written_meanwhile(stamp):
+                return None, False
             return self._refuse(digest, exc, force=force)
+        if not force and self._written_meanwhile(stamp):
+            return None, False
         self.brain = brain  # one assignment: a chat sees the old Brain or the new one
         self._digest, self.last_error = digest, None
         self._broken.clear()  # the same mistake made again later is news again
         self._keep_last_good(raw)
         log.info("knowledge base reloaded: %s", kb.summary())
         return SourceEvent(ACCEPTED, str(self.path), kb.summary()), True
+
+    def _written_meanwhile(self, stamp: tuple[int, int, int] | None) -> bool:
+        """The file changed while it was read and checked: an editor still writing it
+        (truncated, then filled). What was read is no version anyone saved: neither
+        served nor reported; the next check reads the file as it stands then."""
+        if self._file_stamp() == stamp:
+            return False
+        self._stamp = None
+        return True
 
     def _refuse(
         self, key: str, exc: KnowledgeBaseError, *, force: bool
