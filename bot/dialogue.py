@@ -750,6 +750,7 @@ def _read(
     signals = Signals(
         lexical={c.key: c.score for c in candidates},
         coverage={c.key: c.coverage for c in candidates},
+        text_coverage={c.key: c.text_coverage for c in candidates},
         answer={c.key: c.score for c in answers},
         semantic=meaning.questions,
         semantic_answer=meaning.answers,

@@ -50,6 +50,9 @@ OPTIONAL_FEATURES = (
     "entry_focus",  # 1 when what one of the entry's texts asks for is among the message's words
     "chargram",  # character n-gram cosine to the entry's nearest question (bot/chargrams.py)
     "chargram_lead",
+    # share of the entry's best text that the message holds: low when that text asks about
+    # more than the message does ("القروض الشخصية" for "القروض"); free, from the matcher
+    "text_coverage",
 )
 MESSAGE_FEATURES = (  # of the message: they speak for "none of the entries"
     "long",  # several sentences (a story or context)
@@ -74,6 +77,7 @@ class Signals:
 
     lexical: Mapping[str, float] = field(default_factory=dict)  # 0..100
     coverage: Mapping[str, float] = field(default_factory=dict)  # 0..1
+    text_coverage: Mapping[str, float] = field(default_factory=dict)  # 0..1
     answer: Mapping[str, float] = field(default_factory=dict)  # 0..100
     semantic: Mapping[str, float] = field(default_factory=dict)  # cosine
     semantic_answer: Mapping[str, float] = field(default_factory=dict)
@@ -167,6 +171,7 @@ def features(signals: Signals, key: str, shared=None) -> dict[str, float]:
         "entry_focus": signals.entry_focus.get(key, 0.0),
         "chargram": signals.chargram.get(key, 0.0),
         "chargram_lead": _lead(signals.chargram, key),
+        "text_coverage": signals.text_coverage.get(key, 0.0),
     }
 
 

@@ -121,6 +121,9 @@ class Candidate:
     """The document text (question or alternative) that matched best."""
     coverage: float
     """0..1: share of the query's informative (IDF) weight that this entry matched."""
+    text_coverage: float = 0.0
+    """0..1: share of the matched text's informative weight that the query holds (low: the
+    text asks about more than the query, "القروض الشخصية" for "القروض")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +274,7 @@ class Matcher:
 
         idf = self._idf
         weight_of = {**unknown, **weights}
-        best: dict[int, tuple[float, float, int]] = {}  # entry → score, coverage, text
+        best: dict[int, tuple[float, float, int, float]] = {}  # → score, coverage, text, its cover
         for index in chosen:
             doc = self._texts[index]
             stems = doc.stems
@@ -305,11 +308,11 @@ class Matcher:
             score = 100.0 if score >= 1.0 else (100.0 * score if score > 0.0 else 0.0)
             previous = best.get(doc.entry)
             if previous is None:
-                best[doc.entry] = (score, q_cov, index)
+                best[doc.entry] = (score, q_cov, index, d_cov)
             elif score > previous[0]:
-                best[doc.entry] = (score, max(q_cov, previous[1]), index)
+                best[doc.entry] = (score, max(q_cov, previous[1]), index, d_cov)
             elif q_cov > previous[1]:
-                best[doc.entry] = (previous[0], q_cov, previous[2])
+                best[doc.entry] = (previous[0], q_cov, previous[2], previous[3])
 
         ranked = sorted(best.items(), key=lambda item: item[1][0], reverse=True)[:limit]
         return [
@@ -318,8 +321,9 @@ class Matcher:
                 score=round(score, 2),
                 text=self._texts[index].text,
                 coverage=round(coverage, 4),
+                text_coverage=round(text_coverage, 4),
             )
-            for entry, (score, coverage, index) in ranked
+            for entry, (score, coverage, index, text_coverage) in ranked
         ]
 
     def focus(self, query: str | Tokens, keys: Iterable[str]) -> dict[str, tuple[float, float]]:

@@ -285,3 +285,12 @@ def test_a_question_naming_only_what_most_entries_hold_names_nothing(matcher: Ma
     assert matcher.names_nothing("كيف ذلك؟")  # no telling word at all
     assert not matcher.names_nothing("هل يوفر التعاون الوطني دروس محو الأمية؟")
     assert not matcher.names_nothing("هل يعطي التعاون الوطني قروضا؟")  # a word no entry has
+
+
+def test_text_coverage_tells_a_narrower_text_from_an_exact_one() -> None:
+    matcher = Matcher({"loans": ["ما هي القروض؟"], "personal": ["ما هي القروض الشخصية للموظفين؟"]})
+    found = {c.key: c for c in matcher.rank("ما هي القروض؟")}
+    assert found["loans"].text_coverage == 1.0
+    # both hold everything the query asks; only one holds nothing more
+    assert found["personal"].coverage == found["loans"].coverage == 1.0
+    assert found["personal"].text_coverage < 0.6
