@@ -101,7 +101,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     Example: python -m bot ask "واش كاين محو الأمية؟" --json
     """
     from bot.console import NOTED, render
-    from bot.language import is_french
+    from bot.language import note_key
 
     settings = _settings(args)
     dialogue = _dialogue(settings)
@@ -121,8 +121,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 print(_reply_json(reply), flush=True)
             else:
                 header = f"[{reply.status} {reply.entry_id or '-'} {reply.score:.0f}]"
-                french = reply.status in NOTED and is_french(question)
-                note = dialogue.text("arabic_only_note") if french else ""
+                key = note_key(question) if reply.status in NOTED else None
+                note = dialogue.text(key) if key else ""
                 print(f"{header}\n{render(reply, dialogue, note=note)}\n", flush=True)
     finally:
         if log is not None:

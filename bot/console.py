@@ -9,7 +9,7 @@ from bot.bidi import rtl
 from bot.dialogue import Button, Dialogue, Reply
 from bot.guide import Guide, is_guide
 from bot.labels import button_label
-from bot.language import is_french
+from bot.language import note_key
 from bot.store import QuestionLog
 from bot.views import deep_link, next_steps, welcome, with_back
 
@@ -62,8 +62,9 @@ class ConsoleChat:
         reply = self.dialogue.reply(text)
         if self.log is not None:
             self.log.record_question(channel="console", text=text, reply=reply)
-        if reply.status in NOTED and is_french(text):
-            self.note = self.dialogue.text("arabic_only_note")
+        key = note_key(text) if reply.status in NOTED else None
+        if key:
+            self.note = self.dialogue.text(key)
         return reply
 
     def _command(self, text: str) -> Reply:

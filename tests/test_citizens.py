@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.console import ConsoleChat
 from bot.dialogue import Dialogue
 from bot.knowledge import MAX_LABEL_CHARS, KnowledgeBaseError, load, parse
-from bot.language import is_french
+from bot.language import is_french, language_of
 from bot.store import QuestionLog
 from bot.telegram import ALLOWED_UPDATES, build_application, set_commands
 
@@ -237,6 +237,33 @@ def test_a_courtesy_beside_a_question_is_not_small_talk(text: str) -> None:
 )
 def test_french_is_told_from_arabizi(text: str, french: bool) -> None:
     assert is_french(text) is french
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("What are the missions of the Entraide Nationale?", "en"),
+        ("I have a son with autism. Can he get therapy?", "en"),
+        ("qui peut bénéficier de l'Entraide Nationale ?", "fr"),
+        ("c'est quoi l'entraide nationale", "fr"),
+        ("wach kayn l9raya l lkbar", None),  # Arabizi
+        ("chno howa ta3awon lwatani", None),
+        ("ما هي مهام التعاون الوطني؟", None),
+        ("ok", None),
+    ],
+)
+def test_english_is_told_from_french_and_arabizi(text: str, language: str | None) -> None:
+    assert language_of(text) == language
+
+
+async def test_an_english_question_gets_the_arabic_answer_with_one_english_line(
+    real: Bot,
+) -> None:
+    [reply] = await real.say("Is there literacy for adults?")
+    note = load(REAL_KB).texts["arabic_only_note_en"]
+    first, _, rest = reply.text.partition("\n\n")
+    assert first == note and not ARABIC.search(first)
+    assert "محاربة الأمية" in rest
 
 
 async def test_a_french_question_gets_the_arabic_answer_with_one_french_line(real: Bot) -> None:

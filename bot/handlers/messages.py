@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot.handlers.render import send_reply
 from bot.handlers.services import services
-from bot.language import is_french
+from bot.language import note_key
 
 NOTED = frozenset({"answered", "clarify", "no_match"})  # replies a French line may precede
 
@@ -35,7 +35,8 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     reply = svc.dialogue.reply(text)
     question_id = await svc.record_question(text, reply, chat_id=message.chat_id)
-    note = svc.text("arabic_only_note", "") if reply.status in NOTED and is_french(text) else ""
+    key = note_key(text) if reply.status in NOTED else None
+    note = svc.text(key, "") if key else ""
     await send_reply(message.reply_text, reply, svc, question_id=question_id, note=note)
 
 
