@@ -349,11 +349,13 @@ class Brain:
             if any(self._is_counted(w) for w in counted):
                 continue
             # "عدد الشراكات … شحال وصل": when what follows names nothing the knowledge
-            # base holds (a verb), the thing counted was named before the "how many"
+            # base holds (a verb), or only "its number" ("شحال عددها"), the thing counted
+            # was named before the "how many"
             before = [w for w in words[max(0, i - 4) : i] if w not in STOP_WORDS]
-            if self.matcher.novelty(" ".join(counted)) >= 1.0 and any(
-                self._is_counted(w) for w in before
-            ):
+            points_back = (
+                stem(counted[0]) == _COUNT or self.matcher.novelty(" ".join(counted)) >= 1.0
+            )
+            if points_back and any(self._is_counted(w) for w in before):
                 continue
             return counted[0]
         return None

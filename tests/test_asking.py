@@ -70,6 +70,9 @@ def test_a_refusal_never_rests_on_a_guessed_typo(dialogue: Dialogue) -> None:
         "شحال هادي تأسس التعاون الوطني؟",  # "how long ago": a date, which the source gives
         "ch7al hadi t2assas ta3awon lwatani?",
         "عدد الشراكات مع المجتمع المدني شحال وصل؟",  # what is counted comes first
+        "الشراكات مع المجتمع المدني شحال عددها؟",  # "its number" points back
+        # "باش" (so that) starts the purpose, it is not what is counted
+        "بغيت نعرف هاد المعطيات منين جاية وشحال عندها، باش نعرف واش نعتمد عليها.",
     ],
 )
 def test_how_long_ago_and_a_count_named_first_are_answered(
@@ -78,8 +81,15 @@ def test_how_long_ago_and_a_count_named_first_are_answered(
     assert dialogue.reply(question).decision["step"] != "lacking", question
 
 
-def test_a_count_of_something_unnamed_is_still_refused(dialogue: Dialogue) -> None:
-    decision = dialogue.reply("شحال من طوموبيل عند التعاون الوطني؟").decision
+@pytest.mark.parametrize(
+    "question",
+    [
+        "شحال من طوموبيل عند التعاون الوطني؟",
+        "الموظفين ديال التعاون الوطني شحال عددهم؟",  # points back to what it never counts
+    ],
+)
+def test_a_count_the_source_never_gives_is_still_refused(dialogue: Dialogue, question: str) -> None:
+    decision = dialogue.reply(question).decision
     assert decision["step"] == "lacking", decision
 
 
