@@ -15,7 +15,7 @@ Usage: python benchmarks/kb_speed.py [--kb PATH] [--rounds N] [--first N] [--thr
   that lives a running bot's worst case: it starts with an empty vector cache (the
   first start after an edit, when the cache is built), answers every question, then
   builds a second dialogue beside the first (a reload: the old one serves while the
-  new one is built); and of this benchmark's own process, which builds a dozen
+  new one is built); and of this benchmark's own process, which builds eight
   dialogues for the start-up figures and holds what they leave behind.
 """
 
