@@ -17,9 +17,10 @@ whose figure is reported as held out).
    penalty per wrong answer; the limits under which the lexical ranking is
    trusted alone ("lexical_sure", which saves the encoder's time) are the
    loosest that gave no wrong answer.
-5. The optional features (bot.fusion.OPTIONAL_FEATURES: focus, character n-grams)
-   are fitted in only when named (--with; --memoryless-with for the policy without
-   the memory): which to name is decided by --leave-out, the probes scored as unseen.
+5. The optional features (bot.fusion.OPTIONAL_FEATURES: focus, character n-grams,
+   text coverage) are fitted in only when named (--with; --memoryless-with for the
+   policy without the memory): which to name is decided by --leave-out, the probes
+   scored as unseen. The shipped fit: --with text_coverage --memoryless-with "".
 6. The final model is fitted on every row. With --write, bot/fusion.yaml is
    written; without, the figures are only printed.
 
