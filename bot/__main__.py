@@ -100,7 +100,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     Without --json the reply is printed as in the console chat, its choices numbered.
     Example: python -m bot ask "واش كاين محو الأمية؟" --json
     """
-    from bot.console import NOTED, render
+    from bot.console import render
     from bot.language import note_key
 
     settings = _settings(args)
@@ -121,7 +121,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 print(_reply_json(reply), flush=True)
             else:
                 header = f"[{reply.status} {reply.entry_id or '-'} {reply.score:.0f}]"
-                key = note_key(question) if reply.status in NOTED else None
+                key = note_key(question, reply.status)
                 note = dialogue.text(key) if key else ""
                 print(f"{header}\n{render(reply, dialogue, note=note)}\n", flush=True)
     finally:

@@ -15,7 +15,6 @@ from bot.views import deep_link, next_steps, welcome, with_back
 
 QUIT_COMMANDS = frozenset({"/quit", "/exit", "/q"})
 PROMPT = "> "
-NOTED = frozenset({"answered", "clarify", "no_match"})  # replies a French line may precede
 
 
 def render(reply: Reply, dialogue: Dialogue | None = None, *, note: str = "") -> str:
@@ -62,7 +61,7 @@ class ConsoleChat:
         reply = self.dialogue.reply(text)
         if self.log is not None:
             self.log.record_question(channel="console", text=text, reply=reply)
-        key = note_key(text) if reply.status in NOTED else None
+        key = note_key(text, reply.status)
         if key:
             self.note = self.dialogue.text(key)
         return reply

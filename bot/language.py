@@ -74,9 +74,9 @@ def language_of(text: str) -> str | None:
 
 # the knowledge base's text that tells a French or English asker the answers are Arabic
 _NOTES = {"fr": "arabic_only_note", "en": "arabic_only_note_en"}
+_NOTED = frozenset({"answered", "clarify", "no_match"})  # replies such a line may precede
 
 
-def note_key(text: str) -> str | None:
-    """The key of the line put before an Arabic answer to this message, if any."""
-    language = language_of(text)
-    return _NOTES.get(language) if language else None
+def note_key(text: str, status: str) -> str | None:
+    """The key of the line put before the reply (of this status) to this message, if any."""
+    return _NOTES.get(language_of(text) or "") if status in _NOTED else None

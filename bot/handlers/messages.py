@@ -11,8 +11,6 @@ from bot.handlers.render import send_reply
 from bot.handlers.services import services
 from bot.language import note_key
 
-NOTED = frozenset({"answered", "clarify", "no_match"})  # replies a French line may precede
-
 
 def strip_mention(text: str, username: str | None) -> str:
     """Remove "@our_bot" from a group message so it does not disturb matching."""
@@ -35,7 +33,7 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     reply = svc.dialogue.reply(text)
     question_id = await svc.record_question(text, reply, chat_id=message.chat_id)
-    key = note_key(text) if reply.status in NOTED else None
+    key = note_key(text, reply.status)
     note = svc.text(key, "") if key else ""
     await send_reply(message.reply_text, reply, svc, question_id=question_id, note=note)
 
